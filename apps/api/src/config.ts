@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** A comma-separated list of browser origins, each exactly `scheme://host[:port]`. */
+const originList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine(
+        (origin) => {
+          try {
+            return new URL(origin).origin === origin;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'each origin must be exactly scheme://host[:port], e.g. https://app.example.com' },
+      ),
+    ),
+  );
+
+/**
+ * Fastify's `trustProxy`: `true`/`false`, a hop count, or a comma-separated list of proxy
+ * addresses/CIDRs. Only trust what actually sits in front of the API: the client address
+ * decides rate-limit buckets.
+ */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (
+    list.length === 0 ||
+    !list.every((s) => /^[0-9a-f.:/]+$/.test(s) || s === 'loopback' || s === 'linklocal' || s === 'uniquelocal')
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'use true, false, a hop count, or a comma-separated list of proxy IPs/CIDRs',
+    });
+    return z.NEVER;
+  }
+  return list;
+});
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a postgres:// or postgresql:// URL' },
+);
+
+const redisUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'redis:' || url.protocol === 'rediss:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a redis:// or rediss:// URL' },
+);
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_DB_DIR: z.string().min(1).default('.data/pglite'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  CORS_ORIGINS: originList.default([]),
+  TRUST_PROXY: trustProxy.default(false),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+  REDIS_URL: redisUrl.optional(),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  MIGRATE_ON_START: z.stringbool().optional(),
+});
+
+type ParsedEnv = z.infer<typeof EnvSchema>;
+
+export interface Config extends Readonly<Omit<ParsedEnv, 'CORS_ORIGINS' | 'TRUST_PROXY' | 'MIGRATE_ON_START'>> {
+  readonly CORS_ORIGINS: readonly string[];
+  readonly TRUST_PROXY: boolean | number | readonly string[];
+  /** Apply pending migrations at start: always for the embedded database, opt-in for PostgreSQL. */
+  readonly MIGRATE_ON_START: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid environment configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment once. Empty strings count as unset (compose files and shells often
+ * pass `VAR=`). Throws a ConfigError naming every offending variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value;
+  }
+  const result = EnvSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const shown = name in input ? ` (got ${JSON.stringify(redactValue(name, input[name] ?? ''))})` : '';
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const parsed = result.data;
+  return Object.freeze({
+    ...parsed,
+    CORS_ORIGINS: Object.freeze([...parsed.CORS_ORIGINS]),
+    TRUST_PROXY: Array.isArray(parsed.TRUST_PROXY) ? Object.freeze([...parsed.TRUST_PROXY]) : parsed.TRUST_PROXY,
+    MIGRATE_ON_START: parsed.MIGRATE_ON_START ?? parsed.DATABASE_URL === undefined,
+  });
+}
+
+/** Never echo credentials embedded in URLs back into logs. */
+function redactValue(name: string, value: string): string {
+  if (name.endsWith('_URL')) {
+    try {
+      const url = new URL(value);
+      if (url.password) url.password = '***';
+      return url.toString();
+    } catch {
+      return '<not a URL; not shown>';
+    }
+  }
+  return value;
+}

@@ -1,0 +1,6 @@
+/**
+ * The one Drizzle schema of the API. Each module owns its tables in its own `schema.ts`
+ * and they are re-exported here, so that drizzle-kit, the migrations and the typed
+ * database handle all see the same set.
+ */
+export {};

@@ -1,0 +1,155 @@
+import type { ErrorCode, ErrorDetail, ErrorEnvelope } from '@habitual/shared';
+import { errorCatalog } from '@habitual/shared';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, isAppError } from './app-error.js';
+import type { RouteTable } from './route-table.js';
+
+type Location = NonNullable<ErrorDetail['location']>;
+
+const LOCATIONS: Record<string, Location> = {
+  body: 'body',
+  querystring: 'querystring',
+  params: 'params',
+  headers: 'headers',
+};
+
+/** Fastify's own client errors, by code, mapped onto ours. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_BODY', message: 'Content-Length does not match the body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'MALFORMED_BODY',
+    message: "The body is empty but the content type is application/json; send '{}' or drop the header",
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_BODY', message: 'The body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The Content-Type header is empty' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+  FST_ERR_BAD_URL: { code: 'VALIDATION_ERROR', message: 'The URL is malformed' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'VALIDATION_ERROR' },
+  FST_ERR_INVALID_URL: { code: 'VALIDATION_ERROR', message: 'The URL is malformed' },
+};
+
+export function statusOf(code: ErrorCode): number {
+  return errorCatalog[code].status;
+}
+
+function validationDetails(error: FastifyError & { validationContext?: string }): ErrorDetail[] {
+  const location = LOCATIONS[error.validationContext ?? ''];
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return error.validation.map((issue) => ({
+      ...(location ? { location } : {}),
+      path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+      message: issue.message ?? 'Invalid value',
+      code: issue.keyword,
+    }));
+  }
+  return [{ ...(location ? { location } : {}), path: '', message: error.message }];
+}
+
+function describe(details: ErrorDetail[]): string {
+  const first = details[0];
+  if (!first) return 'The request is invalid';
+  const where = [first.location, first.path].filter(Boolean).join('.');
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  return `${where ? `${where}: ` : ''}${first.message}${more}`;
+}
+
+/** Turns anything thrown into an AppError; unknown errors become INTERNAL. */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const err = error as FastifyError & { validationContext?: string };
+  if (err && typeof err === 'object' && Array.isArray(err.validation)) {
+    const details = validationDetails(err);
+    return new AppError('VALIDATION_ERROR', describe(details), { details, cause: error });
+  }
+  if (err && typeof err === 'object' && !isResponseSerializationError(err as never)) {
+    const known = typeof err.code === 'string' ? FASTIFY_CODES[err.code] : undefined;
+    if (known) return new AppError(known.code, known.message ?? err.message, { cause: error });
+    // Other client errors raised by Fastify or a plugin carry a 4xx statusCode.
+    const status = err.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = codeForStatus(status);
+      return new AppError(code, err.message || errorCatalog[code].description, { cause: error });
+    }
+    if (status === 503)
+      return new AppError('SERVICE_UNAVAILABLE', 'The service is shutting down or not ready', { cause: error });
+  }
+  return new AppError('INTERNAL', 'Internal server error', { cause: error });
+}
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 409:
+      return 'CONFLICT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 429:
+      return 'RATE_LIMITED';
+    default:
+      return 'VALIDATION_ERROR';
+  }
+}
+
+export function envelope(error: AppError, requestId: string): ErrorEnvelope {
+  const status = statusOf(error.code);
+  return {
+    error: {
+      code: error.code,
+      // 5xx messages are masked; the cause goes to the log under the same request id.
+      message: status >= 500 && error.code === 'INTERNAL' ? 'Internal server error' : error.message,
+      ...(error.details && error.details.length > 0 ? { details: error.details } : {}),
+      requestId,
+    },
+  };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  const status = statusOf(error.code);
+  if (status >= 500) {
+    request.log.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+  } else {
+    request.log.info({ code: error.code, status, message: error.message }, 'request rejected');
+  }
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(status).type('application/json; charset=utf-8').send(envelope(error, request.id));
+}
+
+/**
+ * One error handler and one not-found handler for the whole app: every 4xx and 5xx leaves as
+ * the envelope of the shared `Error` schema. A path that exists for other methods answers 405
+ * with `Allow`, not 404.
+ */
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance, opts: { routes: RouteTable }) => {
+    app.setErrorHandler((error, request, reply) => send(request, reply, toAppError(error)));
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '/';
+      const allowed = opts.routes.methodsFor(path);
+      if (allowed.length > 0) {
+        return send(
+          request,
+          reply,
+          new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, {
+            headers: { allow: allowed.join(', ') },
+          }),
+        );
+      }
+      return send(request, reply, new AppError('NOT_FOUND', `Route ${request.method} ${path} not found`));
+    });
+  },
+  { name: 'habitual-error-handler' },
+);

@@ -1,0 +1,90 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { AppError } from './app-error.js';
+
+export const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+];
+
+/**
+ * Security headers, CORS with an allowlist, and the global per-client rate limit (in memory,
+ * or shared through Redis when REDIS_URL is set so every instance counts together).
+ */
+export const securityPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config; redis?: Redis }) => {
+    const { config } = opts;
+
+    await app.register(helmet, {
+      // Swagger UI serves its own CSP for /docs; the API itself only returns JSON.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+        },
+      },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+      hsts: config.NODE_ENV === 'production',
+    });
+
+    const allowed = new Set(config.CORS_ORIGINS);
+    await app.register(cors, {
+      // Only listed origins are reflected; credentials are allowed for them alone.
+      origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+
+    let redis = opts.redis;
+    let ownsRedis = false;
+    if (!redis && config.REDIS_URL) {
+      redis = new Redis(config.REDIS_URL, {
+        connectTimeout: 2000,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        lazyConnect: false,
+      });
+      redis.on('error', (err) => app.log.warn({ err }, 'redis error (rate limits fall back to allowing requests)'));
+      ownsRedis = true;
+    }
+
+    await app.register(rateLimit, {
+      global: true,
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.ip,
+      nameSpace: 'habitual:rl:',
+      ...(redis ? { redis } : {}),
+      // A Redis outage must not take the API down with it.
+      skipOnError: true,
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          'RATE_LIMITED',
+          `Rate limit exceeded: ${context.max} requests per minute; retry in ${context.after}`,
+          {
+            details: [{ limit: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) }],
+          },
+        ),
+    });
+
+    if (ownsRedis && redis) {
+      const client = redis;
+      app.addHook('onClose', async () => {
+        await client.quit().catch(() => client.disconnect());
+      });
+    }
+  },
+  { name: 'habitual-security', dependencies: ['habitual-error-handler'] },
+);

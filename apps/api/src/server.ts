@@ -1,0 +1,40 @@
+import 'zod/compile';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './platform/db/open.js';
+import { createLogger } from './platform/logger.js';
+import { installGracefulShutdown } from './platform/shutdown.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const logger = createLogger(config);
+  const startedAt = performance.now();
+  const database = await openDatabase(config);
+  const app = await buildApp({ config, database, logger });
+  installGracefulShutdown({ app, close: () => database.close(), timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info(
+    {
+      database: database.driver === 'pglite' ? `embedded (${config.EMBEDDED_DB_DIR})` : 'postgres',
+      docs: `http://localhost:${config.PORT}/docs`,
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    'Habitual API ready',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { migratePostgresDatabase } from '../src/platform/db/migrate.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A freshly created and migrated PostgreSQL database for this run, or null for PGlite. */
+    databaseUrl: string | null;
+    /** The PostgreSQL server URL the run was given (to create more throwaway databases). */
+    serverUrl: string | null;
+  }
+}
+
+/**
+ * With DATABASE_URL set, the run creates its own database on that server, applies the
+ * migrations through the same code as `npm run db:migrate`, and drops it afterwards, so a test
+ * run never touches the data of the database it was pointed at. Without it, each test file
+ * uses an in-memory PGlite.
+ */
+export default async function globalSetup(project: TestProject) {
+  const serverUrl = process.env.DATABASE_URL?.trim() || null;
+  if (!serverUrl) {
+    project.provide('databaseUrl', null);
+    project.provide('serverUrl', null);
+    return;
+  }
+  const name = `habitual_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await migratePostgresDatabase(url.toString());
+  project.provide('databaseUrl', url.toString());
+  project.provide('serverUrl', serverUrl);
+
+  return async () => {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end({ timeout: 5 });
+  };
+}
