@@ -16,5 +16,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: one worker per core keeps PGlite start-up from starving the other files.
     maxWorkers: 2,
+    // The JSON report lets .ci/run print one plain 'N passed, N failed' line for both packages.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

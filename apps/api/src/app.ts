@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { AppError } from './platform/app-error.js';
 import type { DatabaseHandle } from './platform/db/client.js';
-import { errorHandlerPlugin } from './platform/error-handler.js';
+import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
 import { genRequestId } from './platform/request-id.js';
@@ -100,9 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     documentErrors(route);
   });
 
-  await app.register(errorHandlerPlugin, { routes });
+  await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
   await app.register(securityPlugin, { config });
+  // Unknown routes count against the rate limit too (scanners probe them by the thousand).
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes));
 
   await app.register(healthRoutes, {
     database,

@@ -41,7 +41,7 @@ function probeRoutes(app: App) {
     throw new AppError('CONFLICT', 'Already exists', { details: [{ existingId: 'h1' }] });
   });
   app.get('/probe/bad-response', { schema: { response: { 200: z.object({ n: z.number() }) } } }, async () => ({
-    n: 'not a number',
+    n: 'not a number' as unknown as number,
   }));
 }
 

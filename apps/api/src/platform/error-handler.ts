@@ -127,29 +127,28 @@ function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   return reply.code(status).type('application/json; charset=utf-8').send(envelope(error, request.id));
 }
 
-/**
- * One error handler and one not-found handler for the whole app: every 4xx and 5xx leaves as
- * the envelope of the shared `Error` schema. A path that exists for other methods answers 405
- * with `Allow`, not 404.
- */
-export const errorHandlerPlugin = fp(
-  async (app: FastifyInstance, opts: { routes: RouteTable }) => {
-    app.setErrorHandler((error, request, reply) => send(request, reply, toAppError(error)));
+/** Answers unknown routes: 405 with `Allow` for a path that exists with other methods, else 404. */
+export function notFoundHandler(routes: RouteTable) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routes.methodsFor(path);
+    if (allowed.length > 0) {
+      return send(
+        request,
+        reply,
+        new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, {
+          headers: { allow: allowed.join(', ') },
+        }),
+      );
+    }
+    return send(request, reply, new AppError('NOT_FOUND', `Route ${request.method} ${path} not found`));
+  };
+}
 
-    app.setNotFoundHandler((request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      const allowed = opts.routes.methodsFor(path);
-      if (allowed.length > 0) {
-        return send(
-          request,
-          reply,
-          new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, {
-            headers: { allow: allowed.join(', ') },
-          }),
-        );
-      }
-      return send(request, reply, new AppError('NOT_FOUND', `Route ${request.method} ${path} not found`));
-    });
+/** One error handler for the whole app: every 4xx and 5xx leaves as the shared `Error` envelope. */
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error, request, reply) => send(request, reply, toAppError(error)));
   },
   { name: 'habitual-error-handler' },
 );

@@ -54,10 +54,13 @@ export const securityPlugin = fp(
         connectTimeout: 2000,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
-        lazyConnect: false,
+        lazyConnect: true,
       });
       redis.on('error', (err) => app.log.warn({ err }, 'redis error (rate limits fall back to allowing requests)'));
       ownsRedis = true;
+      // Connect before serving so the first requests are counted; if Redis is down the API
+      // still starts, and ioredis keeps reconnecting in the background.
+      await redis.connect().catch((err: unknown) => app.log.warn({ err }, 'redis not reachable at start'));
     }
 
     await app.register(rateLimit, {

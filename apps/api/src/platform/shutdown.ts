@@ -17,8 +17,14 @@ export interface ShutdownOptions {
  */
 export function installGracefulShutdown(options: ShutdownOptions): (signal: string) => Promise<void> {
   const { app, close, timeoutMs } = options;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exitProcess = options.exit ?? ((code: number) => process.exit(code));
   let started = false;
+  let exited = false;
+  const exit = (code: number) => {
+    if (exited) return;
+    exited = true;
+    exitProcess(code);
+  };
 
   const shutdown = async (signal: string) => {
     if (started) {

@@ -3,9 +3,9 @@
  * advisory lock, so several instances (or a migrate job and a rolling deploy) can run it at
  * once; against the embedded database it migrates EMBEDDED_DB_DIR.
  */
-import { ConfigError, loadConfig } from '../src/config.js';
-import { openPglite } from '../src/platform/db/client.js';
-import { migratePgliteDatabase, migratePostgresDatabase } from '../src/platform/db/migrate.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import { openPglite } from './client.js';
+import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
