@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -42,13 +43,20 @@ const trustProxy = z.string().transform((value, ctx): boolean | number | string[
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (
-    list.length === 0 ||
-    !list.every((s) => /^[0-9a-f.:/]+$/.test(s) || s === 'loopback' || s === 'linklocal' || s === 'uniquelocal')
-  ) {
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const valid = (entry: string) => {
+    if (named.has(entry)) return true;
+    const [address, prefix, ...rest] = entry.split('/');
+    if (rest.length > 0 || !address || isIP(address) === 0) return false;
+    if (prefix === undefined) return true;
+    return /^\d+$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128);
+  };
+  const invalid = list.filter((entry) => !valid(entry));
+  if (list.length === 0 || invalid.length > 0) {
+    const which = invalid.length > 0 ? ` (not an address: ${invalid.join(', ')})` : '';
     ctx.addIssue({
       code: 'custom',
-      message: 'use true, false, a hop count, or a comma-separated list of proxy IPs/CIDRs',
+      message: `use true, false, a hop count, or a comma-separated list of proxy IPs/CIDRs${which}`,
     });
     return z.NEVER;
   }

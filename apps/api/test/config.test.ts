@@ -41,6 +41,10 @@ describe('config', () => {
     expect(config.MIGRATE_ON_START).toBe(false);
     expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, fd00::/8' }).TRUST_PROXY).toEqual(['loopback', 'fd00::/8']);
+    for (const bad of ['bad', 'face', '10.0.0.0/33', '10.0.0.1/x', '300.1.1.1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(ConfigError);
+    }
     // PostgreSQL is migrated by `db:migrate`, not at start, unless asked.
     expect(loadConfig({ DATABASE_URL: 'postgresql://db/h' }).MIGRATE_ON_START).toBe(false);
   });

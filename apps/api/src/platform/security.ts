@@ -55,6 +55,8 @@ export const securityPlugin = fp(
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         lazyConnect: true,
+        // Back off to one attempt every 30 s while Redis is down, rather than flooding the log.
+        retryStrategy: (attempt) => Math.min(attempt * 1000, 30_000),
       });
       redis.on('error', (err) => app.log.warn({ err }, 'redis error (rate limits fall back to allowing requests)'));
       ownsRedis = true;

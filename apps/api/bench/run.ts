@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: measures endpoints against two baselines measured in the same run on the
+ * same machine (a bare Fastify route returning a constant, and a bare Fastify route running one
+ * indexed SELECT of 20 rows through postgres.js), and writes docs/benchmarks.md. Absolute
+ * requests/s vary a lot between runs on shared machines; the ratios are what to compare.
+ *
+ * Needs PostgreSQL: BENCH_DATABASE_URL (or DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+ * names a server where it may create and drop a throwaway database.
+ * BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 50).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { migratePostgresDatabase } from '../src/platform/db/migrate.js';
+
+const serverUrl =
+  process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const outFile = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
+
+interface Measurement {
+  name: string;
+  database: 'none' | 'postgres' | 'pglite';
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function startServer(
+  scenario: string,
+  port: number,
+  env: Record<string, string | undefined>,
+): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@habitual/source', '--import', 'tsx', `${here}servers.ts`, scenario, String(port)],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${scenario} exited with ${code}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function measure(
+  name: string,
+  database: Measurement['database'],
+  url: string,
+  init?: { method?: string; body?: string; headers?: Record<string, string> },
+): Promise<Measurement> {
+  // A short warm-up so JIT and connection pools settle before the measured run.
+  await autocannon({ url, connections, duration: 2, ...init });
+  const result = await autocannon({ url, connections, duration, ...init });
+  const m = {
+    name,
+    database,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+  process.stdout.write(
+    `${name} [${database}]: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, errors ${m.errors}\n`,
+  );
+  return m;
+}
+
+async function main() {
+  const dbName = `habitual_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${dbName}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const results: Measurement[] = [];
+  let port = 4100;
+  try {
+    await migratePostgresDatabase(databaseUrl);
+    const seed = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    await seed.unsafe(`create table bench_items (id serial primary key, owner_id int not null, name text not null, color text not null,
+      position int not null, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+      a int not null, b int not null, c text not null)`);
+    await seed.unsafe(`insert into bench_items (owner_id, name, color, position, a, b, c)
+      select (i % 1000) + 1, 'item ' || i, '#4f46e5', i, i, i * 2, repeat('x', 20) from generate_series(1, 100000) i`);
+    await seed.unsafe('create index bench_items_owner_position on bench_items (owner_id, position)');
+    await seed.unsafe('analyze bench_items');
+    await seed.end();
+
+    const run = async (
+      scenario: string,
+      env: Record<string, string | undefined>,
+      fn: (base: string) => Promise<void>,
+    ) => {
+      port += 1;
+      const child = await startServer(scenario, port, env);
+      try {
+        await fn(`http://127.0.0.1:${port}`);
+      } finally {
+        await stop(child);
+      }
+    };
+
+    await run('bare-constant', {}, async (base) => {
+      results.push(await measure('baseline: bare Fastify, constant JSON', 'none', `${base}/`));
+    });
+    await run('bare-one-query', { DATABASE_URL: databaseUrl }, async (base) => {
+      results.push(await measure('baseline: bare Fastify, one indexed SELECT of 20 rows', 'postgres', `${base}/`));
+    });
+    await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }, async (base) => {
+      results.push(await measure('GET /health/live', 'postgres', `${base}/health/live`));
+      results.push(await measure('GET /health/ready', 'postgres', `${base}/health/ready`));
+    });
+    await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
+      results.push(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
+    });
+  } finally {
+    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    await admin.end();
+  }
+
+  const constant = results[0]?.rps ?? 1;
+  const oneQuery = results[1]?.rps ?? 1;
+  const rows = results.map(
+    (m) =>
+      `| ${m.name} | ${m.database} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${(m.rps / constant).toFixed(3)} | ${(m.rps / oneQuery).toFixed(2)} | ${m.errors} |`,
+  );
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const doc = `# Benchmarks
+
+Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpu}, Node ${process.version}).
+Each scenario runs in its own server process; autocannon with ${connections} connections, ${duration} s per
+measurement after a 2 s warm-up, on the same machine as the server and PostgreSQL. Absolute numbers
+swing by ±30% between runs on shared machines: compare the **ratios** to the two baselines measured in
+the same run.
+
+| scenario | database | req/s | p50 ms | p99 ms | × constant | × one-query | errors |
+| --- | --- | --: | --: | --: | --: | --: | --: |
+${rows.join('\n')}
+`;
+  writeFileSync(outFile, doc);
+  process.stdout.write(`\nwrote ${outFile}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

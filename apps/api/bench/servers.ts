@@ -1,0 +1,63 @@
+/**
+ * One benchmark server per process: `node --import tsx bench/servers.ts <scenario> <port>`.
+ * The baselines are bare Fastify, so every figure can be read as a ratio to them.
+ */
+import Fastify from 'fastify';
+import postgres from 'postgres';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/platform/db/open.js';
+import { createLogger } from '../src/platform/logger.js';
+
+const [scenario, portArg] = process.argv.slice(2);
+const port = Number(portArg);
+const databaseUrl = process.env.DATABASE_URL;
+
+async function bareConstant() {
+  const app = Fastify();
+  app.get('/', async () => ({ hello: 'world' }));
+  return app;
+}
+
+/** The one-query baseline: one indexed SELECT of 20 rows through postgres.js, JSON out. */
+async function bareOneQuery() {
+  if (!databaseUrl) throw new Error('DATABASE_URL is required for the one-query baseline');
+  const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
+  const app = Fastify();
+  app.get(
+    '/',
+    async () => sql`select id, owner_id, name, color, position, created_at, updated_at, a, b, c
+    from bench_items where owner_id = ${1} order by position limit 20`,
+  );
+  app.addHook('onClose', async () => sql.end());
+  return app;
+}
+
+async function api() {
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '100000000',
+    MIGRATE_ON_START: 'true',
+  });
+  const database = await openDatabase(config);
+  const app = await buildApp({ config, database, logger: createLogger(config), docs: false });
+  app.addHook('onClose', async () => database.close());
+  return app;
+}
+
+const factories: Record<string, () => Promise<{ listen: (o: { port: number; host: string }) => Promise<string> }>> = {
+  'bare-constant': bareConstant,
+  'bare-one-query': bareOneQuery,
+  api,
+};
+
+const factory = scenario ? factories[scenario] : undefined;
+if (!factory) {
+  process.stderr.write(`unknown scenario ${scenario}; use one of ${Object.keys(factories).join(', ')}\n`);
+  process.exit(2);
+}
+const app = await factory();
+await app.listen({ port, host: '127.0.0.1' });
+process.stdout.write('ready\n');
