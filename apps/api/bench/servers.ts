@@ -39,6 +39,8 @@ async function api() {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '100000000',
+    BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    SMTP_URL: 'smtp://127.0.0.1:2525',
     MIGRATE_ON_START: 'true',
   });
   const database = await openDatabase(config);

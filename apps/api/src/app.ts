@@ -3,11 +3,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, t
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { createAuthInstance, createMailer, type Mailer, registerAuthModule } from './modules/auth/index.js';
+import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
-import { documentErrors, openApiPlugin } from './platform/openapi.js';
+import { type AuthOpenApi, documentErrors, openApiPlugin } from './platform/openapi.js';
 import { genRequestId } from './platform/request-id.js';
 import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Serve Swagger UI at /docs (on by default). */
   docs?: boolean;
+  /** Sends verification and password-reset mail; default from SMTP_URL (see createMailer). */
+  mailer?: Mailer;
 }
 
 declare module 'fastify' {
@@ -56,6 +60,13 @@ export type App = FastifyInstance<
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
   const logger: FastifyBaseLogger = deps.logger;
+  const clock = deps.clock ?? systemClock;
+  const now = () => clock.now();
+  const mailer =
+    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
+  const auth = createAuthInstance(config, database.db, mailer);
+  // swagger's transformObject is synchronous, so better-auth's spec is read before it is registered.
+  const authSpec = (await auth.api.generateOpenAPISchema()) as unknown as AuthOpenApi;
 
   const app = Fastify({
     loggerInstance: logger,
@@ -101,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(errorHandlerPlugin);
-  await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
+  await app.register(openApiPlugin, { exposeUi: deps.docs ?? true, authSpec });
   await app.register(securityPlugin, { config });
   // Unknown routes count against the rate limit too (scanners probe them by the thousand).
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes));
@@ -110,6 +121,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     database,
     timeoutMs: 2_000,
     isShuttingDown: () => shuttingDown,
+  });
+
+  const { service: authService } = await registerAuthModule(app, { config, db: database.db, auth, now });
+  await registerUsersModule(app, {
+    db: database.db,
+    verifyPassword: (userId, password) => authService.verifyPassword(userId, password),
+    onAccountDeleted: () => authService.invalidateCredentials(),
+    now,
   });
 
   return app;

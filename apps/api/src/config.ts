@@ -107,16 +107,42 @@ export const EnvSchema = z.object({
     .default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   MIGRATE_ON_START: z.stringbool().optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+  REQUIRE_EMAIL_VERIFICATION: z.stringbool().optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('Habitual <no-reply@habitual.local>'),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(15_000),
 });
 
 type ParsedEnv = z.infer<typeof EnvSchema>;
 
-export interface Config extends Readonly<Omit<ParsedEnv, 'CORS_ORIGINS' | 'TRUST_PROXY' | 'MIGRATE_ON_START'>> {
+export interface Config
+  extends Readonly<
+    Omit<
+      ParsedEnv,
+      | 'CORS_ORIGINS'
+      | 'TRUST_PROXY'
+      | 'MIGRATE_ON_START'
+      | 'PUBLIC_URL'
+      | 'BETTER_AUTH_SECRET'
+      | 'REQUIRE_EMAIL_VERIFICATION'
+    >
+  > {
+  /** Where clients reach the API (links in mail, cookie security); default http://localhost:PORT. */
+  readonly PUBLIC_URL: string;
+  /** Signs session cookies and tokens. Required in production; a fixed development value otherwise. */
+  readonly BETTER_AUTH_SECRET: string;
+  /** Sign-in needs a verified email: on by default in production, off in development and tests. */
+  readonly REQUIRE_EMAIL_VERIFICATION: boolean;
   readonly CORS_ORIGINS: readonly string[];
   readonly TRUST_PROXY: boolean | number | readonly string[];
   /** Apply pending migrations at start: always for the embedded database, opt-in for PostgreSQL. */
   readonly MIGRATE_ON_START: boolean;
 }
+
+/** Used outside production only, so a newcomer needs no setup; production refuses to start without a real one. */
+const DEVELOPMENT_SECRET = 'habitual-development-secret-not-for-production-use';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -147,11 +173,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(problems);
   }
   const parsed = result.data;
+  if (parsed.NODE_ENV === 'production') {
+    const missing: string[] = [];
+    if (!parsed.BETTER_AUTH_SECRET)
+      missing.push('BETTER_AUTH_SECRET: required in production (at least 32 random characters)');
+    if (!parsed.SMTP_URL) {
+      missing.push('SMTP_URL: required in production, or verification and password-reset mail cannot be delivered');
+    }
+    if (missing.length > 0) throw new ConfigError(missing);
+  }
   return Object.freeze({
     ...parsed,
     CORS_ORIGINS: Object.freeze([...parsed.CORS_ORIGINS]),
     TRUST_PROXY: Array.isArray(parsed.TRUST_PROXY) ? Object.freeze([...parsed.TRUST_PROXY]) : parsed.TRUST_PROXY,
     MIGRATE_ON_START: parsed.MIGRATE_ON_START ?? parsed.DATABASE_URL === undefined,
+    PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
+    BETTER_AUTH_SECRET: parsed.BETTER_AUTH_SECRET ?? DEVELOPMENT_SECRET,
+    REQUIRE_EMAIL_VERIFICATION: parsed.REQUIRE_EMAIL_VERIFICATION ?? parsed.NODE_ENV === 'production',
   });
 }
 

@@ -49,6 +49,25 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://db/h' }).MIGRATE_ON_START).toBe(false);
   });
 
+  it('requires a real secret and SMTP in production, and defaults verification on there', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['BETTER_AUTH_SECRET', 'SMTP_URL']);
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      BETTER_AUTH_SECRET: 's'.repeat(32),
+      SMTP_URL: 'smtp://mail.example.com:587',
+    });
+    expect(production.REQUIRE_EMAIL_VERIFICATION).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).REQUIRE_EMAIL_VERIFICATION).toBe(false);
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: 'too short' })).toThrow(/BETTER_AUTH_SECRET/);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ PORT: '', DATABASE_URL: '  ' });
     expect(config.PORT).toBe(3000);

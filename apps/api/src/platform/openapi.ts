@@ -15,8 +15,46 @@ declare module 'fastify' {
 export const API_VERSION = '0.1.0';
 
 export const TAGS = [
+  {
+    name: 'Auth',
+    description:
+      'Sign-up, sign-in, sign-out, email verification and password reset (better-auth, mounted at /api/auth). Sign-in answers with a session cookie for browsers and a `set-auth-token` header for mobile clients: use it as `Authorization: Bearer <token>`.',
+  },
+  { name: 'Users', description: 'The signed-in user: profile, time zone, export and account deletion.' },
+  {
+    name: 'API keys',
+    description: 'Keys for integrations, sent as `x-api-key`. Managed with a session, not with a key.',
+  },
+  { name: 'Admin', description: 'User administration; needs the admin role.' },
   { name: 'Health', description: 'Liveness and readiness probes for orchestrators and load balancers.' },
 ] as const;
+
+export const SECURITY_SCHEMES = {
+  cookieAuth: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'habitual.session_token',
+    description:
+      'The session cookie set by sign-in (browsers send it automatically; `__Secure-habitual.session_token` over https).',
+  },
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The session token from the `set-auth-token` header of sign-in or sign-up (mobile clients).',
+  },
+  apiKeyAuth: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: 'An API key created with POST /api/v1/api-keys (integrations). Keys are `read` or `write`.',
+  },
+} as const;
+
+/** better-auth's generated OpenAPI document, as far as the merge reads it. */
+export interface AuthOpenApi {
+  paths?: Record<string, Record<string, Record<string, unknown>>>;
+  components?: { schemas?: Record<string, unknown> };
+}
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -31,6 +69,11 @@ export function errorCodesForRoute(route: Pick<RouteOptions, 'method' | 'schema'
     codes.add('MALFORMED_BODY');
     codes.add('PAYLOAD_TOO_LARGE');
     codes.add('UNSUPPORTED_MEDIA_TYPE');
+  }
+  const auth = route.config?.auth;
+  if (auth) {
+    codes.add('UNAUTHENTICATED');
+    if (auth.level === 'admin' || auth.access === 'write' || auth.sessionOnly) codes.add('FORBIDDEN');
   }
   for (const code of route.config?.errors ?? []) codes.add(code);
   const rateLimit = (route.config as { rateLimit?: unknown } | undefined)?.rateLimit;
@@ -74,10 +117,16 @@ export function documentErrors(route: RouteOptions): void {
     if (!(status in response)) response[status] = value;
   }
   route.schema.response = response;
+  const auth = route.config?.auth;
+  if (auth) {
+    const schemes: Array<Record<string, string[]>> = [{ cookieAuth: [] }, { bearerAuth: [] }];
+    if (!auth.sessionOnly) schemes.push({ apiKeyAuth: [] });
+    (route.schema as { security?: unknown }).security = schemes;
+  }
 }
 
 export const openApiPlugin = fp(
-  async (app: FastifyInstance, opts: { exposeUi: boolean }) => {
+  async (app: FastifyInstance, opts: { exposeUi: boolean; authSpec?: AuthOpenApi }) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -104,9 +153,11 @@ export const openApiPlugin = fp(
         },
         servers: [{ url: '/', description: 'This server' }],
         tags: [...TAGS],
+        components: { securitySchemes: { ...SECURITY_SCHEMES } },
       },
       transform: jsonSchemaTransform,
-      transformObject: (document) => dropUnusedInputTwins(jsonSchemaTransformObject(document)),
+      transformObject: (document) =>
+        mergeAuthSpec(dropUnusedInputTwins(jsonSchemaTransformObject(document)), opts.authSpec),
     });
 
     app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
@@ -160,4 +211,84 @@ export function dropUnusedInputTwins(document: OpenApiDocument): OpenApiDocument
     Object.entries(schemas).filter(([name]) => !name.endsWith('Input') || keep.has(name)),
   );
   return { ...document, components: { ...doc.components, schemas: filtered } } as OpenApiDocument;
+}
+
+const UNSUPPORTED_AUTH_PATHS = [
+  '/sign-in/social',
+  '/callback/',
+  '/link-social',
+  '/unlink-account',
+  '/list-accounts',
+  '/account-info',
+  '/refresh-token',
+  '/get-access-token',
+  '/delete-user/callback',
+];
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+
+/**
+ * Adds better-auth's own endpoints (its generated OpenAPI 3.1 document) under /api/auth:
+ * paths prefixed, components renamed `Auth…` so they cannot collide with ours, every operation
+ * tagged "Auth", and error responses replaced by our envelope (the mount rewrites them).
+ */
+export function mergeAuthSpec(document: OpenApiDocument, authSpec: AuthOpenApi | undefined): OpenApiDocument {
+  if (!authSpec?.paths) return document;
+  const doc = document as {
+    paths?: Record<string, unknown>;
+    components?: { schemas?: Record<string, unknown> };
+  };
+  const renamed = (name: string) => `Auth${name}`;
+  const rewriteRefs = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value), (key, v) =>
+      key === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')
+        ? `#/components/schemas/${renamed(v.slice('#/components/schemas/'.length))}`
+        : v,
+    );
+  const paths: Record<string, unknown> = {};
+  for (const [path, methods] of Object.entries(authSpec.paths)) {
+    // No social or OAuth providers are configured: their endpoints would only mislead.
+    if (UNSUPPORTED_AUTH_PATHS.some((prefix) => path.startsWith(prefix))) continue;
+    const operations: Record<string, unknown> = {};
+    for (const [method, operation] of Object.entries(methods)) {
+      if (!HTTP_METHODS.has(method)) continue;
+      const op = rewriteRefs(operation) as Record<string, unknown> & {
+        responses?: Record<string, unknown>;
+        security?: unknown[];
+      };
+      const responses: Record<string, unknown> = {};
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (Number(status) < 400) responses[status] = response;
+      }
+      const codes: ErrorCode[] = ['VALIDATION_ERROR', 'RATE_LIMITED', 'INTERNAL'];
+      if (op.security && op.security.length > 0) codes.push('UNAUTHENTICATED');
+      for (const [status, response] of Object.entries(errorResponses(codes))) {
+        responses[status] = {
+          description: response.description,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        };
+      }
+      const fullPath = `/api/auth${path}`;
+      operations[method] = {
+        ...op,
+        tags: ['Auth'],
+        operationId:
+          typeof op.operationId === 'string' && op.operationId
+            ? `auth${op.operationId[0]?.toUpperCase()}${op.operationId.slice(1)}`
+            : `auth${method[0]?.toUpperCase()}${method.slice(1)}${fullPath.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+        summary: typeof op.summary === 'string' && op.summary ? op.summary : String(op.description ?? fullPath),
+        responses,
+        ...(op.security && op.security.length > 0 ? { security: [{ cookieAuth: [] }, { bearerAuth: [] }] } : {}),
+      };
+    }
+    paths[`/api/auth${path}`] = operations;
+  }
+  const authSchemas = Object.fromEntries(
+    Object.entries(authSpec.components?.schemas ?? {}).map(([name, schema]) => [renamed(name), rewriteRefs(schema)]),
+  );
+  return {
+    ...document,
+    paths: { ...paths, ...doc.paths },
+    components: { ...doc.components, schemas: { ...doc.components?.schemas, ...authSchemas } },
+  } as OpenApiDocument;
 }

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { type App, type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { CapturingMailer } from '../../src/modules/auth/index.js';
 import { type DatabaseHandle, openPglite, openPostgres } from '../../src/platform/db/client.js';
 import { migratePgliteDatabase } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -72,6 +73,7 @@ export interface TestContext {
   config: Config;
   database: DatabaseHandle;
   logs: LogCapture;
+  mailer: CapturingMailer;
 }
 
 export interface SetupOptions {
@@ -88,9 +90,10 @@ export async function setup(options: SetupOptions = {}): Promise<TestContext> {
   const logs = new LogCapture();
   const logger = createLogger(config, logs.stream);
   const database = options.database ?? (await testDatabase());
-  const app = await buildApp({ config, database, logger, ...options.deps });
+  const mailer = new CapturingMailer();
+  const app = await buildApp({ config, database, logger, mailer, ...options.deps });
   openApps.add(app);
   if (options.routes) await options.routes(app);
   await app.ready();
-  return { app, config, database, logs };
+  return { app, config, database, logs, mailer };
 }

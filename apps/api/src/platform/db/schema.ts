@@ -3,4 +3,4 @@
  * and they are re-exported here, so that drizzle-kit, the migrations and the typed
  * database handle all see the same set.
  */
-export {};
+export * from '../../modules/auth/schema.js';

@@ -1,0 +1,126 @@
+import type { AdminUser, ApiKey, CreateApiKey, CreatedApiKey } from '@habitual/shared';
+import { AppError } from '../../platform/app-error.js';
+import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import type { Auth } from './auth.js';
+import { permissionOf } from './guard.js';
+import type { AuthRepository } from './repository.js';
+
+type KeyRow = Awaited<ReturnType<AuthRepository['listApiKeys']>>[number];
+
+function toApiKey(row: KeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name ?? '',
+    start: row.start,
+    permission: permissionOf(row.permissions),
+    rateLimitPerMinute:
+      row.rateLimitEnabled === false || row.rateLimitMax === null
+        ? null
+        : Math.round((row.rateLimitMax * 60_000) / (row.rateLimitTimeWindow ?? 60_000)),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function createAuthService(deps: {
+  auth: Auth;
+  repository: AuthRepository;
+  /** Drops cached credentials on this instance, so a revocation is immediate here. */
+  invalidate: () => void;
+  now: () => Date;
+}) {
+  const { auth, repository } = deps;
+
+  return {
+    /** After something outside this module removed credentials (an account deletion). */
+    invalidateCredentials(): void {
+      deps.invalidate();
+    },
+
+    async verifyPassword(userId: string, password: string): Promise<boolean> {
+      const hash = await repository.passwordHash(userId);
+      if (!hash) return false;
+      const context = await auth.$context;
+      return context.password.verify({ hash, password });
+    },
+
+    async createApiKey(userId: string, input: CreateApiKey): Promise<CreatedApiKey> {
+      const created = await auth.api.createApiKey({
+        body: {
+          userId,
+          name: input.name,
+          expiresIn: input.expiresInDays * 24 * 60 * 60,
+          permissions: { api: input.permission === 'write' ? ['read', 'write'] : ['read'] },
+          rateLimitEnabled: true,
+          rateLimitTimeWindow: 60_000,
+          rateLimitMax: input.rateLimitPerMinute,
+        },
+      });
+      return {
+        id: created.id,
+        name: created.name ?? input.name,
+        start: created.start ?? null,
+        permission: input.permission,
+        rateLimitPerMinute: input.rateLimitPerMinute,
+        expiresAt: created.expiresAt ? new Date(created.expiresAt).toISOString() : null,
+        createdAt: new Date(created.createdAt).toISOString(),
+        key: created.key,
+      };
+    },
+
+    async listApiKeys(userId: string): Promise<ApiKey[]> {
+      return (await repository.listApiKeys(userId)).map(toApiKey);
+    },
+
+    async revokeApiKey(userId: string, keyId: string): Promise<void> {
+      if (!(await repository.deleteApiKey(userId, keyId))) throw new AppError('NOT_FOUND', 'API key not found');
+      deps.invalidate();
+    },
+
+    async listUsers(query: { email?: string | undefined; limit: number; cursor?: string | undefined }) {
+      const after = query.cursor ? decodeCursor(query.cursor, ['string', 'string'] as const) : undefined;
+      const rows = await repository.listUsers({
+        limit: query.limit,
+        ...(query.email ? { email: query.email } : {}),
+        ...(after ? { after: { createdAt: new Date(after[0]), id: after[1] } } : {}),
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      const data: AdminUser[] = page.map((row) => ({
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: row.role === 'admin' ? 'admin' : 'user',
+        emailVerified: row.emailVerified,
+        banned: row.banned === true,
+        banReason: row.banReason,
+        banExpiresAt: row.banExpires?.toISOString() ?? null,
+        createdAt: row.createdAt.toISOString(),
+      }));
+      return {
+        data,
+        nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      };
+    },
+
+    async banUser(
+      adminId: string,
+      userId: string,
+      ban: { reason?: string | undefined; expiresInSeconds?: number | undefined },
+    ) {
+      if (adminId === userId) throw new AppError('CONFLICT', 'Admins cannot ban themselves');
+      const expires = ban.expiresInSeconds ? new Date(deps.now().getTime() + ban.expiresInSeconds * 1000) : null;
+      if (!(await repository.setBan(userId, { reason: ban.reason ?? null, expires }))) {
+        throw new AppError('NOT_FOUND', 'User not found');
+      }
+      deps.invalidate();
+    },
+
+    async unbanUser(userId: string) {
+      if (!(await repository.setBan(userId, null))) throw new AppError('NOT_FOUND', 'User not found');
+      deps.invalidate();
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

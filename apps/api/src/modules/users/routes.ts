@@ -1,0 +1,119 @@
+import { Readable } from 'node:stream';
+import { DeleteMe, Me, UpdateMe } from '@habitual/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../platform/app-error.js';
+import type { Actor } from '../auth/guard.js';
+import type { UsersService } from './service.js';
+
+const UserExport = z
+  .object({
+    exportedAt: z.iso.datetime(),
+    profile: Me,
+    sessions: z.array(z.record(z.string(), z.unknown())),
+    apiKeys: z.array(z.record(z.string(), z.unknown())),
+  })
+  .catchall(z.array(z.unknown()))
+  .meta({
+    id: 'UserExport',
+    description:
+      'Everything Habitual holds about the user, as one JSON document: the profile, then one array per kind of data (sessions, API keys without their secrets, and the data of every other module).',
+  });
+
+function actorOf(request: { actor: Actor | null }): Actor {
+  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
+  return request.actor;
+}
+
+export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (app, { users }) => {
+  app.get(
+    '/me',
+    {
+      config: { auth: { level: 'user' } },
+      schema: {
+        operationId: 'getMe',
+        tags: ['Users'],
+        summary: 'Get the signed-in user',
+        response: { 200: Me.describe('The signed-in user.') },
+      },
+    },
+    async (request) => users.getMe(actorOf(request).userId),
+  );
+
+  app.patch(
+    '/me',
+    {
+      config: { auth: { level: 'user', access: 'write' } },
+      schema: {
+        operationId: 'updateMe',
+        tags: ['Users'],
+        summary: 'Update name, time zone, week start and day start',
+        description:
+          'Changes only the fields sent. `timezone` must be an IANA zone. Fields that are not listed (id, email, role, plan…) are rejected with 400.',
+        body: UpdateMe,
+        response: { 200: Me.describe('The user after the change.') },
+      },
+    },
+    async (request) => users.updateMe(actorOf(request).userId, request.body),
+  );
+
+  app.get(
+    '/me/export',
+    {
+      config: { auth: { level: 'user' } },
+      schema: {
+        operationId: 'exportMe',
+        tags: ['Users'],
+        summary: 'Export all my data',
+        description:
+          'Streams one JSON document with everything stored about the user. Secrets (passwords, key hashes, tokens) are never included.',
+        response: { 200: UserExport.describe('The export, streamed.') },
+      },
+    },
+    async (request, reply) => {
+      const userId = actorOf(request).userId;
+      const profile = await users.getMe(userId);
+      const sections = users.exportSections();
+      async function* document() {
+        yield `{"exportedAt":${JSON.stringify(new Date().toISOString())},"profile":${JSON.stringify(profile)}`;
+        for (const section of sections) {
+          yield `,${JSON.stringify(section.name)}:[`;
+          let first = true;
+          for await (const row of section.rows(userId)) {
+            yield `${first ? '' : ','}${JSON.stringify(row)}`;
+            first = false;
+          }
+          yield ']';
+        }
+        yield '}';
+      }
+      return (
+        reply
+          .type('application/json; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="habitual-export.json"')
+          // A stream is sent as is (not through the serializer); the schema above documents its shape.
+          .send(Readable.from(document()) as unknown as z.infer<typeof UserExport>)
+      );
+    },
+  );
+
+  app.delete(
+    '/me',
+    {
+      config: { auth: { level: 'user', access: 'write', sessionOnly: true } },
+      schema: {
+        operationId: 'deleteMe',
+        tags: ['Users'],
+        summary: 'Delete my account and all its data',
+        description:
+          'Removes every row that belongs to the user in one transaction. Needs a session created in the last 15 minutes, or the password in the body. API keys cannot delete accounts.',
+        body: DeleteMe.optional(),
+        response: { 204: z.undefined().describe('The account and all its data are gone.') },
+      },
+    },
+    async (request, reply) => {
+      await users.deleteAccount(actorOf(request), request.body?.password);
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,118 @@
+import type { Me, UpdateMe } from '@habitual/shared';
+import { AppError } from '../../platform/app-error.js';
+import type { Database } from '../../platform/db/client.js';
+import type { Actor } from '../auth/guard.js';
+import type { ProfileRow, Tx, UsersRepository } from './repository.js';
+
+/** Something another module must do when an account is deleted, inside the same transaction. */
+export type AccountCleanup = (userId: string, tx: Tx) => Promise<void>;
+
+/** A named part of the account export, yielded row by row so large accounts stream. */
+export interface ExportSection {
+  name: string;
+  rows: (userId: string) => AsyncIterable<unknown>;
+}
+
+/** A session younger than this may delete the account without the password. */
+export const FRESH_SESSION_MS = 15 * 60 * 1000;
+
+export function toMe(row: ProfileRow): Me {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerified: row.emailVerified,
+    name: row.name,
+    role: row.role === 'admin' ? 'admin' : 'user',
+    timezone: row.timezone ?? 'UTC',
+    weekStartsOn: row.weekStartsOn ?? 1,
+    dayStartHour: row.dayStartHour ?? 0,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function createUsersService(deps: {
+  db: Database;
+  users: UsersRepository;
+  verifyPassword: (userId: string, password: string) => Promise<boolean>;
+  /** Called after an account is gone, so cached credentials stop working at once. */
+  onAccountDeleted: () => void;
+  now: () => Date;
+}) {
+  const cleanups: AccountCleanup[] = [];
+  const sections: ExportSection[] = [
+    {
+      name: 'sessions',
+      rows: async function* (userId) {
+        for (const s of await deps.users.listSessions(userId)) {
+          yield { ...s, createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt.toISOString() };
+        }
+      },
+    },
+    {
+      name: 'apiKeys',
+      rows: async function* (userId) {
+        for (const k of await deps.users.listApiKeys(userId)) {
+          yield { ...k, createdAt: k.createdAt.toISOString(), expiresAt: k.expiresAt?.toISOString() ?? null };
+        }
+      },
+    },
+  ];
+
+  async function getMe(userId: string): Promise<Me> {
+    const row = await deps.users.findProfile(userId);
+    if (!row) throw new AppError('NOT_FOUND', 'User not found');
+    return toMe(row);
+  }
+
+  return {
+    getMe,
+
+    async updateMe(userId: string, patch: UpdateMe): Promise<Me> {
+      if (Object.keys(patch).length === 0) return getMe(userId);
+      const row = await deps.users.updateProfile(userId, patch);
+      if (!row) throw new AppError('NOT_FOUND', 'User not found');
+      return toMe(row);
+    },
+
+    /** Other modules add their rows to the deletion (in the same transaction). */
+    registerCleanup(cleanup: AccountCleanup): void {
+      cleanups.push(cleanup);
+    },
+
+    /** Other modules add their data to the export. */
+    registerExportSection(section: ExportSection): void {
+      sections.push(section);
+    },
+
+    exportSections(): readonly ExportSection[] {
+      return sections;
+    },
+
+    async deleteAccount(actor: Actor, password: string | undefined): Promise<void> {
+      const fresh =
+        actor.sessionCreatedAt !== null && deps.now().getTime() - actor.sessionCreatedAt.getTime() < FRESH_SESSION_MS;
+      if (!fresh) {
+        if (!password) {
+          throw new AppError('FORBIDDEN', 'Confirm with your password (or sign in again) to delete the account', {
+            details: [
+              { location: 'body', path: 'password', message: 'Required: the session is older than 15 minutes' },
+            ],
+          });
+        }
+        if (!(await deps.verifyPassword(actor.userId, password))) {
+          throw new AppError('FORBIDDEN', 'The password is not correct', {
+            details: [{ location: 'body', path: 'password', message: 'Incorrect password' }],
+          });
+        }
+      }
+      await deps.db.transaction(async (tx) => {
+        for (const cleanup of cleanups) await cleanup(actor.userId, tx);
+        const deleted = await deps.users.deleteUser(actor.userId, tx);
+        if (!deleted) throw new AppError('NOT_FOUND', 'User not found');
+      });
+      deps.onAccountDeleted();
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
