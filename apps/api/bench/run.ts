@@ -85,6 +85,26 @@ async function measure(
   return m;
 }
 
+/** Signs a user up through the running server (verification off) and creates an unlimited-enough API key. */
+async function benchUser(base: string): Promise<{ cookie: string; token: string; apiKey: string }> {
+  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const signUp = await fetch(`${base}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ email, password: 'bench password 123', name: 'Bench' }),
+  });
+  if (!signUp.ok) throw new Error(`bench sign-up failed: ${signUp.status} ${await signUp.text()}`);
+  const token = signUp.headers.get('set-auth-token') ?? '';
+  const cookie = (signUp.headers.getSetCookie().find((c) => c.includes('session_token=')) ?? '').split(';')[0] ?? '';
+  const key = await fetch(`${base}/api/v1/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: 'bench', rateLimitPerMinute: 10_000 }),
+  });
+  if (!key.ok) throw new Error(`bench key failed: ${key.status} ${await key.text()}`);
+  return { cookie, token, apiKey: ((await key.json()) as { key: string }).key };
+}
+
 async function main() {
   const dbName = `habitual_bench_${randomBytes(4).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -129,6 +149,26 @@ async function main() {
     await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }, async (base) => {
       results.push(await measure('GET /health/live', 'postgres', `${base}/health/live`));
       results.push(await measure('GET /health/ready', 'postgres', `${base}/health/ready`));
+      const who = await benchUser(base);
+      // The measurement sends far more than any key's budget; the budget itself is not what is measured.
+      const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+      await db`update apikey set rate_limit_enabled = false`;
+      await db.end();
+      results.push(
+        await measure('GET /api/v1/me (cookie session)', 'postgres', `${base}/api/v1/me`, {
+          headers: { cookie: who.cookie },
+        }),
+      );
+      results.push(
+        await measure('GET /api/v1/me (bearer token)', 'postgres', `${base}/api/v1/me`, {
+          headers: { authorization: `Bearer ${who.token}` },
+        }),
+      );
+      results.push(
+        await measure('GET /api/v1/me (API key)', 'postgres', `${base}/api/v1/me`, {
+          headers: { 'x-api-key': who.apiKey },
+        }),
+      );
     });
     await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
       results.push(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));

@@ -41,6 +41,9 @@ async function api() {
     RATE_LIMIT_MAX: '100000000',
     BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
     SMTP_URL: 'smtp://127.0.0.1:2525',
+    // The bench signs its user up over HTTP and needs the session at once.
+    REQUIRE_EMAIL_VERIFICATION: 'false',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     MIGRATE_ON_START: 'true',
   });
   const database = await openDatabase(config);

@@ -5221,7 +5221,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['DeleteMeInput'];
+        'application/json': components['schemas']['DeleteMeInput'] | null;
       };
     };
     responses: {

@@ -107,7 +107,8 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
         summary: 'Delete my account and all its data',
         description:
           'Removes every row that belongs to the user in one transaction. Needs a session created in the last 15 minutes, or the password in the body. API keys cannot delete accounts.',
-        body: DeleteMe.optional(),
+        // DELETE usually has no body: Fastify hands `null` to the validator then.
+        body: DeleteMe.nullish(),
         response: { 204: z.undefined().describe('The account and all its data are gone.') },
       },
     },

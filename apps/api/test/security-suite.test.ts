@@ -1,0 +1,119 @@
+/**
+ * The shared security suite: every authenticated route of the spec is called without
+ * credentials (401), with another user's resource ids (404), and with malformed input (400);
+ * none may answer 500. New routes join automatically: the list comes from the OpenAPI document.
+ */
+import { ErrorEnvelope } from '@habitual/shared';
+import { describe, expect, it } from 'vitest';
+import { setup } from './helpers/setup.js';
+import { signUp } from './helpers/users.js';
+
+interface Operation {
+  method: string;
+  path: string;
+  secured: boolean;
+  hasBody: boolean;
+  hasPathParams: boolean;
+}
+
+async function securedOperations() {
+  const { app } = await setup();
+  const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown }>>;
+  };
+  const ops: Operation[] = [];
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    if (!path.startsWith('/api/v1/')) continue;
+    for (const [method, op] of Object.entries(methods)) {
+      ops.push({
+        method: method.toUpperCase(),
+        path,
+        secured: Array.isArray(op.security) && op.security.length > 0,
+        hasBody: op.requestBody !== undefined,
+        hasPathParams: path.includes('{'),
+      });
+    }
+  }
+  return ops;
+}
+
+const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
+
+describe('security suite', async () => {
+  const ops = await securedOperations();
+
+  it('covers every /api/v1 route, and every one of them requires credentials', () => {
+    expect(ops.length).toBeGreaterThan(5);
+    expect(ops.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`)).toEqual([]);
+  });
+
+  it.each(ops.map((o) => [`${o.method} ${o.path}`, o] as const))('%s: no credentials → 401', async (_name, op) => {
+    const { app } = await setup();
+    const res = await app.inject({
+      method: op.method as 'GET',
+      url: fill(op.path, 'some-id'),
+      ...(op.hasBody ? { payload: {} } : {}),
+    });
+    expect(res.statusCode).toBe(401);
+    expect(ErrorEnvelope.parse(res.json()).error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it.each(ops.filter((o) => o.hasPathParams).map((o) => [`${o.method} ${o.path}`, o] as const))(
+    "%s: another user's id → 404",
+    async (_name, op) => {
+      const { app } = await setup();
+      const owner = await signUp(app);
+      const intruder = await signUp(app);
+      // The ids that exist for the owner: their API key and their user id.
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        headers: { cookie: owner.cookie },
+        payload: { name: 'owned' },
+      });
+      const ownedIds = [created.json().id as string, owner.id];
+      for (const id of ownedIds) {
+        const res = await app.inject({
+          method: op.method as 'GET',
+          url: fill(op.path, id),
+          headers: { cookie: intruder.cookie },
+          ...(op.hasBody ? { payload: {} } : {}),
+        });
+        // Admin routes answer 403 to a non-admin before any lookup; owner-scoped routes answer 404.
+        const expected = op.path.startsWith('/api/v1/admin/') ? 'FORBIDDEN' : 'NOT_FOUND';
+        expect(ErrorEnvelope.parse(res.json()).error.code, `${op.method} ${fill(op.path, id)}`).toBe(expected);
+      }
+    },
+  );
+
+  it.each(ops.filter((o) => o.hasBody).map((o) => [`${o.method} ${o.path}`, o] as const))(
+    '%s: malformed input → 400, never 500',
+    async (_name, op) => {
+      const { app } = await setup();
+      const user = await signUp(app);
+      const bodies: Array<{ payload: string; type: string }> = [
+        { payload: '{"unterminated": ', type: 'application/json' },
+        { payload: '[]', type: 'application/json' },
+        { payload: '"just a string"', type: 'application/json' },
+        { payload: '{"__proto__": {"admin": true}, "name": 42}', type: 'application/json' },
+        {
+          payload: JSON.stringify({ name: 'x'.repeat(20_000), unexpected: { deeply: [1, 2, { nested: null }] } }),
+          type: 'application/json',
+        },
+      ];
+      for (const body of bodies) {
+        const res = await app.inject({
+          method: op.method as 'POST',
+          url: fill(op.path, 'some-id'),
+          headers: { cookie: user.cookie, 'content-type': body.type },
+          payload: body.payload,
+        });
+        expect(
+          res.statusCode,
+          `${body.payload.slice(0, 40)} → ${res.statusCode} ${res.body.slice(0, 200)}`,
+        ).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode).toBeLessThan(500);
+      }
+    },
+  );
+});
