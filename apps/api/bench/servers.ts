@@ -2,6 +2,8 @@
  * One benchmark server per process: `node --import tsx bench/servers.ts <scenario> <port>`.
  * The baselines are bare Fastify, so every figure can be read as a ratio to them.
  */
+// As in server.ts: the production entry point compiles Zod schemas.
+import 'zod/compile';
 import Fastify from 'fastify';
 import postgres from 'postgres';
 import { buildApp } from '../src/app.js';

@@ -64,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const now = () => clock.now();
   const mailer =
     deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
-  const auth = createAuthInstance(config, database.db, mailer);
+  const auth = createAuthInstance(config, database.db, mailer, logger);
   // swagger's transformObject is synchronous, so better-auth's spec is read before it is registered.
   const authSpec = (await auth.api.generateOpenAPISchema()) as unknown as AuthOpenApi;
 

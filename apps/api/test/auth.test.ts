@@ -65,7 +65,7 @@ describe('sign-up, verification, sign-in', () => {
     expect(me.json()).toMatchObject({ email, emailVerified: true });
   });
 
-  it('sets the session cookie HttpOnly and SameSite=Lax', async () => {
+  it('sets the session cookie HttpOnly, SameSite=Lax and Secure', async () => {
     const { app } = await setup();
     const res = await app.inject({
       method: 'POST',
@@ -76,6 +76,9 @@ describe('sign-up, verification, sign-in', () => {
     const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.includes('session_token='));
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
+    // Outside development the cookie is Secure, with the __Secure- prefix browsers enforce.
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/^__Secure-habitual\.session_token=/);
   });
 
   it('wrong passwords and unknown emails get the same answer', async () => {

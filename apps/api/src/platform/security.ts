@@ -1,8 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet, { type HelmetOptions } from 'helmet';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from './app-error.js';
@@ -23,7 +24,7 @@ export const securityPlugin = fp(
   async (app: FastifyInstance, opts: { config: Config; redis?: Redis }) => {
     const { config } = opts;
 
-    await app.register(helmet, {
+    const securityHeaders = staticHelmetHeaders({
       // Swagger UI serves its own CSP for /docs; the API itself only returns JSON.
       contentSecurityPolicy: {
         directives: {
@@ -35,6 +36,9 @@ export const securityPlugin = fp(
       },
       crossOriginResourcePolicy: { policy: 'same-site' },
       hsts: config.NODE_ENV === 'production',
+    });
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.headers(securityHeaders);
     });
 
     const allowed = new Set(config.CORS_ORIGINS);
@@ -93,3 +97,26 @@ export const securityPlugin = fp(
   },
   { name: 'habitual-security', dependencies: ['habitual-error-handler'] },
 );
+
+/**
+ * helmet's headers depend only on its options, so they are computed once at start instead of
+ * running helmet's middleware (which re-parses the CSP directives) on every request.
+ */
+export function staticHelmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = String(value);
+      return response;
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (err?: unknown) => {
+    failure = err;
+  });
+  if (failure) throw failure;
+  return headers;
+}

@@ -2,6 +2,7 @@ import { apiKey } from '@better-auth/api-key';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { admin, bearer, openAPI } from 'better-auth/plugins';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../platform/db/client.js';
 import type { Mailer } from './mailer.js';
 import * as authSchema from './schema.js';
@@ -26,8 +27,21 @@ export const API_KEY_PREFIX = 'hbt_';
  * Mailer, cookie sessions, bearer tokens (mobile), API keys (integrators), an admin role, and
  * per-client rate limits on the sensitive endpoints. Its tables live in our Drizzle schema.
  */
-export function createAuth(settings: AuthSettings, deps: { db: Database; mailer: Mailer }) {
+export function createAuth(settings: AuthSettings, deps: { db: Database; mailer: Mailer; logger?: FastifyBaseLogger }) {
+  const log = deps.logger?.child({ component: 'better-auth' });
   return betterAuth({
+    // better-auth's own messages go to our JSON log rather than to the console.
+    logger: log
+      ? {
+          level: 'warn',
+          log: (level, message, ...args) => {
+            const context = args.length > 0 ? { args: args.map((a) => (a instanceof Error ? a.message : a)) } : {};
+            if (level === 'error') log.error(context, message);
+            else if (level === 'warn') log.warn(context, message);
+            else log.info(context, message);
+          },
+        }
+      : { disabled: true },
     appName: 'Habitual',
     basePath: '/api/auth',
     baseURL: settings.baseURL,

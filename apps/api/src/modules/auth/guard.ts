@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
@@ -73,8 +73,46 @@ export class AuthGuard {
 
   private readonly deps: GuardDeps;
 
+  // Prepared once: the lookups run on every uncached request.
+  private readonly sessionByToken;
+  private readonly apiKeyByHash;
+
   constructor(deps: GuardDeps) {
     this.deps = deps;
+    this.sessionByToken = deps.db
+      .select({
+        sessionId: session.id,
+        userId: session.userId,
+        expiresAt: session.expiresAt,
+        createdAt: session.createdAt,
+        role: user.role,
+        banned: user.banned,
+        banExpires: user.banExpires,
+      })
+      .from(session)
+      .innerJoin(user, eq(user.id, session.userId))
+      .where(eq(session.token, sql.placeholder('token')))
+      .limit(1)
+      .prepare('guard_session_by_token');
+    this.apiKeyByHash = deps.db
+      .select({
+        id: apikey.id,
+        userId: apikey.referenceId,
+        enabled: apikey.enabled,
+        expiresAt: apikey.expiresAt,
+        permissions: apikey.permissions,
+        rateLimitEnabled: apikey.rateLimitEnabled,
+        rateLimitMax: apikey.rateLimitMax,
+        rateLimitTimeWindow: apikey.rateLimitTimeWindow,
+        role: user.role,
+        banned: user.banned,
+        banExpires: user.banExpires,
+      })
+      .from(apikey)
+      .innerJoin(user, eq(user.id, apikey.referenceId))
+      .where(and(eq(apikey.key, sql.placeholder('hashed')), eq(apikey.enabled, true)))
+      .limit(1)
+      .prepare('guard_api_key_by_hash');
   }
 
   invalidate(): void {
@@ -145,20 +183,7 @@ export class AuthGuard {
   }
 
   private async loadSession(token: string): Promise<CachedCredential | null> {
-    const [row] = await this.deps.db
-      .select({
-        sessionId: session.id,
-        userId: session.userId,
-        expiresAt: session.expiresAt,
-        createdAt: session.createdAt,
-        role: user.role,
-        banned: user.banned,
-        banExpires: user.banExpires,
-      })
-      .from(session)
-      .innerJoin(user, eq(user.id, session.userId))
-      .where(eq(session.token, token))
-      .limit(1);
+    const [row] = await this.sessionByToken.execute({ token });
     if (!row) return null;
     return {
       actor: {
@@ -178,24 +203,7 @@ export class AuthGuard {
   }
 
   private async loadApiKey(hashed: string): Promise<CachedCredential | null> {
-    const [row] = await this.deps.db
-      .select({
-        id: apikey.id,
-        userId: apikey.referenceId,
-        enabled: apikey.enabled,
-        expiresAt: apikey.expiresAt,
-        permissions: apikey.permissions,
-        rateLimitEnabled: apikey.rateLimitEnabled,
-        rateLimitMax: apikey.rateLimitMax,
-        rateLimitTimeWindow: apikey.rateLimitTimeWindow,
-        role: user.role,
-        banned: user.banned,
-        banExpires: user.banExpires,
-      })
-      .from(apikey)
-      .innerJoin(user, eq(user.id, apikey.referenceId))
-      .where(and(eq(apikey.key, hashed), eq(apikey.enabled, true)))
-      .limit(1);
+    const [row] = await this.apiKeyByHash.execute({ hashed });
     if (!row) return null;
     return {
       actor: {

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/app-error.js';
@@ -14,16 +15,17 @@ import { createAuthService } from './service.js';
 export type { Actor, RouteAuth } from './guard.js';
 export type { AuthService } from './service.js';
 
-export function createAuthInstance(config: Config, db: Database, mailer: Mailer): Auth {
+export function createAuthInstance(config: Config, db: Database, mailer: Mailer, logger?: FastifyBaseLogger): Auth {
   return createAuth(
     {
       secret: config.BETTER_AUTH_SECRET,
       baseURL: config.PUBLIC_URL,
       trustedOrigins: config.CORS_ORIGINS,
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
-      secureCookies: config.PUBLIC_URL.startsWith('https://') || config.NODE_ENV === 'production',
+      // Secure everywhere but plain-http development (browsers drop Secure cookies on http://).
+      secureCookies: config.NODE_ENV !== 'development' || config.PUBLIC_URL.startsWith('https://'),
     },
-    { db, mailer },
+    { db, mailer, ...(logger ? { logger } : {}) },
   );
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.js';
 import { apikey, session, user } from '../auth/schema.js';
 
@@ -31,9 +31,19 @@ const profileColumns = {
 
 /** All SQL of the users module; every query is scoped by the user's id. */
 export function createUsersRepository(db: Database) {
+  // Prepared once: GET /me is called on every app start and screen.
+  const profileById = db
+    .select(profileColumns)
+    .from(user)
+    .where(eq(user.id, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('users_profile_by_id');
+
   return {
-    async findProfile(userId: string, tx: Db = db): Promise<ProfileRow | undefined> {
-      const [row] = await tx.select(profileColumns).from(user).where(eq(user.id, userId)).limit(1);
+    async findProfile(userId: string, tx?: Tx): Promise<ProfileRow | undefined> {
+      const [row] = tx
+        ? await tx.select(profileColumns).from(user).where(eq(user.id, userId)).limit(1)
+        : await profileById.execute({ userId });
       return row;
     },
 
