@@ -33,6 +33,21 @@ function fixtureMigrations(): string {
   return folder;
 }
 
+/** Runs `use` against a database created for it on `server`, and drops it afterwards. */
+async function withThrowawayDatabase(server: string, use: (url: string) => Promise<void>): Promise<void> {
+  const name = `habitual_migrate_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  try {
+    await use(url.toString());
+  } finally {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  }
+}
+
 describe('migrations', () => {
   it('the committed journal is in order and every entry has its SQL file', () => {
     expect(checkJournal(MIGRATIONS_FOLDER)).toEqual([]);
@@ -81,45 +96,29 @@ describe('migrations', () => {
   const servers = serverUrl ? [serverUrl] : [];
   describe.each(servers)('on PostgreSQL', (server) => {
     it('several migrators started at once all succeed and apply each migration once', async () => {
-      const name = `habitual_migrate_${randomBytes(4).toString('hex')}`;
-      const admin = postgres(server, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database "${name}"`);
-      const url = new URL(server);
-      url.pathname = `/${name}`;
-      try {
+      await withThrowawayDatabase(server, async (url) => {
         const folder = fixtureMigrations();
         const results = await Promise.all(
-          Array.from({ length: 6 }, () => migratePostgresDatabase(url.toString(), { migrationsFolder: folder })),
+          Array.from({ length: 6 }, () => migratePostgresDatabase(url, { migrationsFolder: folder })),
         );
         expect(results.map((r) => r.applied)).toEqual([3, 3, 3, 3, 3, 3]);
         // Exactly one migrator did the work; the others waited on the lock and found nothing left.
         expect(results.map((r) => r.ranNow).sort()).toEqual([0, 0, 0, 0, 0, 3]);
-        const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
+        const db = postgres(url, { max: 1, onnotice: () => {} });
         const [row] = await db<{ n: number }[]>`select count(*)::int as n from fixture`;
         const [applied] = await db<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
         await db.end();
         expect(row?.n).toBe(1);
         expect(applied?.n).toBe(3);
-      } finally {
-        await admin.unsafe(`drop database if exists "${name}" with (force)`);
-        await admin.end();
-      }
+      });
     });
 
     it('the real migrations apply to an empty database', async () => {
-      const name = `habitual_migrate_${randomBytes(4).toString('hex')}`;
-      const admin = postgres(server, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database "${name}"`);
-      const url = new URL(server);
-      url.pathname = `/${name}`;
-      try {
-        const first = await migratePostgresDatabase(url.toString());
-        const again = await migratePostgresDatabase(url.toString());
+      await withThrowawayDatabase(server, async (url) => {
+        const first = await migratePostgresDatabase(url);
+        const again = await migratePostgresDatabase(url);
         expect(again).toEqual({ applied: first.applied, ranNow: 0 });
-      } finally {
-        await admin.unsafe(`drop database if exists "${name}" with (force)`);
-        await admin.end();
-      }
+      });
     });
   });
 });

@@ -27,40 +27,53 @@ function onOpenConnection(app: App, url: string) {
   return lightMyRequest((req, res) => app.server.emit('request', req, res), { method: 'GET', url });
 }
 
+/**
+ * A listening app with a `/slow` route that holds its request until `release()`, and the
+ * shutdown function wired to it (exit codes recorded instead of exiting).
+ */
+async function drainingServer(timeoutMs: number) {
+  const database = await openTestDatabase();
+  let release!: () => void;
+  let started!: () => void;
+  const handlerStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const { app } = await setup({
+    database,
+    routes: (a) => {
+      a.get('/slow', async () => {
+        started();
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { finished: true };
+      });
+    },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const exits: number[] = [];
+  const shutdown = installGracefulShutdown({
+    app,
+    close: () => database.close(),
+    timeoutMs,
+    exit: (c) => exits.push(c),
+    signals: [],
+  });
+  /** Starts the slow request and resolves once its handler is running. */
+  const startSlowRequest = async () => {
+    const response = get(port, '/slow');
+    await handlerStarted;
+    // Wrapped: returning the promise itself from an async function would wait for the response.
+    return { response };
+  };
+  return { app, database, exits, shutdown, startSlowRequest, release: () => release() };
+}
+
 describe('graceful shutdown', () => {
   it('finishes an in-flight request, answers 503 meanwhile, closes the database and exits 0', async () => {
-    const database = await openTestDatabase();
-    let release!: () => void;
-    let started!: () => void;
-    const handlerStarted = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const { app } = await setup({
-      database,
-      routes: (a) => {
-        a.get('/slow', async () => {
-          started();
-          await new Promise<void>((resolve) => {
-            release = resolve;
-          });
-          return { finished: true };
-        });
-      },
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-
-    const exits: number[] = [];
-    const shutdown = installGracefulShutdown({
-      app,
-      close: () => database.close(),
-      timeoutMs: 5_000,
-      exit: (c) => exits.push(c),
-      signals: [],
-    });
-
-    const inFlight = get(port, '/slow');
-    await handlerStarted;
+    const { app, database, exits, shutdown, startSlowRequest, release } = await drainingServer(5_000);
+    const { response: inFlight } = await startSlowRequest();
     const done = shutdown('SIGTERM');
 
     // While draining: readiness says 503, other routes answer the 503 envelope, liveness stays up.
@@ -83,36 +96,8 @@ describe('graceful shutdown', () => {
   });
 
   it('exits 1 when draining takes longer than the timeout', async () => {
-    const database = await openTestDatabase();
-    let started!: () => void;
-    const handlerStarted = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    let release!: () => void;
-    const { app } = await setup({
-      database,
-      routes: (a) => {
-        a.get('/stuck', async () => {
-          started();
-          await new Promise<void>((resolve) => {
-            release = resolve;
-          });
-          return { finished: true };
-        });
-      },
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    const exits: number[] = [];
-    const shutdown = installGracefulShutdown({
-      app,
-      close: () => database.close(),
-      timeoutMs: 200,
-      exit: (c) => exits.push(c),
-      signals: [],
-    });
-    const stuck = get(port, '/stuck');
-    await handlerStarted;
+    const { exits, shutdown, startSlowRequest, release } = await drainingServer(200);
+    const { response: stuck } = await startSlowRequest();
     const done = shutdown('SIGTERM');
     await new Promise((r) => setTimeout(r, 400));
     expect(exits).toEqual([1]);
