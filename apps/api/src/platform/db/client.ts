@@ -37,7 +37,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzlePostgres({ client, schema });
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
   let closed = false;
   return {
     db,
@@ -62,7 +62,7 @@ export async function openPglite(dataDir: string): Promise<DatabaseHandle & { re
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
   const client = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir);
   await client.waitReady;
-  const db = drizzlePglite({ client, schema });
+  const db = drizzlePglite({ client, schema, casing: 'snake_case' });
   let closed = false;
   return {
     db,

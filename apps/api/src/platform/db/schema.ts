@@ -4,3 +4,4 @@
  * database handle all see the same set.
  */
 export * from '../../modules/auth/schema.js';
+export * from '../../modules/habits/schema.js';
