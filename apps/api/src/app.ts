@@ -4,6 +4,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createAuthInstance, createMailer, type Mailer, registerAuthModule } from './modules/auth/index.js';
+import { registerHabitsModule, unlimitedHabits } from './modules/habits/index.js';
 import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import type { DatabaseHandle } from './platform/db/client.js';
@@ -124,11 +125,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const { service: authService } = await registerAuthModule(app, { config, db: database.db, auth, now });
-  await registerUsersModule(app, {
+  const users = await registerUsersModule(app, {
     db: database.db,
     verifyPassword: (userId, password) => authService.verifyPassword(userId, password),
     onAccountDeleted: () => authService.invalidateCredentials(),
     now,
+  });
+  await registerHabitsModule(app, {
+    db: database.db,
+    users,
+    limits: unlimitedHabits,
+    now,
+    cacheSize: config.HABIT_CACHE_SIZE,
   });
 
   return app;

@@ -113,6 +113,7 @@ export const EnvSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default('Habitual <no-reply@habitual.local>'),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(15_000),
+  HABIT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(2_000),
 });
 
 type ParsedEnv = z.infer<typeof EnvSchema>;

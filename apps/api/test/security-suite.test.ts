@@ -64,24 +64,47 @@ describe('security suite', async () => {
       const { app } = await setup();
       const owner = await signUp(app);
       const intruder = await signUp(app);
-      // The ids that exist for the owner: their API key and their user id.
+      // The ids that exist for the owner: their API key, their user id and their habit (with a
+      // day that has a check-in). Typed parameters get an owned id of their kind; any other
+      // parameter is tried with every owned id.
       const created = await app.inject({
         method: 'POST',
         url: '/api/v1/api-keys',
         headers: { cookie: owner.cookie },
         payload: { name: 'owned' },
       });
-      const ownedIds = [created.json().id as string, owner.id];
+      const habit = await app.inject({
+        method: 'POST',
+        url: '/api/v1/habits',
+        headers: { cookie: owner.cookie },
+        payload: { name: 'owned', startDate: '2026-01-01' },
+      });
+      const habitId = habit.json().id as string;
+      const checkIn = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/habits/${habitId}/checkins/2026-01-01`,
+        headers: { cookie: owner.cookie },
+        payload: { status: 'done' },
+      });
+      expect(checkIn.statusCode).toBe(200);
+      const ownedIds = [created.json().id as string, owner.id, habitId];
+      const byName: Record<string, string[]> = { habitId: [habitId], date: ['2026-01-01'] };
+      const urls = new Set<string>();
       for (const id of ownedIds) {
+        urls.add(
+          op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => (byName[name] ? (byName[name][0] as string) : id)),
+        );
+      }
+      for (const url of urls) {
         const res = await app.inject({
           method: op.method as 'GET',
-          url: fill(op.path, id),
+          url,
           headers: { cookie: intruder.cookie },
           ...(op.hasBody ? { payload: {} } : {}),
         });
         // Admin routes answer 403 to a non-admin before any lookup; owner-scoped routes answer 404.
         const expected = op.path.startsWith('/api/v1/admin/') ? 'FORBIDDEN' : 'NOT_FOUND';
-        expect(ErrorEnvelope.parse(res.json()).error.code, `${op.method} ${fill(op.path, id)}`).toBe(expected);
+        expect(ErrorEnvelope.parse(res.json()).error.code, `${op.method} ${url}`).toBe(expected);
       }
     },
   );

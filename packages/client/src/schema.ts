@@ -1008,6 +1008,219 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/today': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Today's habits (the home screen)
+     * @description Every active habit in the user's order, with today's entry, whether it is required today, the current streak and today's strength. "Today" is the user's local day in their time zone, shifted by their day-start hour.
+     */
+    get: operations['getToday'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List my habits
+     * @description The user’s active habits in their order (or the archived ones with `?archived=true`), each with where it stands today. Paginated with `limit` and `cursor`.
+     */
+    get: operations['listHabits'];
+    put?: never;
+    /**
+     * Create a habit
+     * @description Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of `frequency.days` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 `PLAN_LIMIT_REACHED`, with the limit and usage in `details`.
+     */
+    post: operations['createHabit'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits/order': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Reorder my habits
+     * @description Puts the listed habits first, in the order given; the others follow in their current order. An id that is not one of the user’s habits → 404 naming it.
+     */
+    put: operations['reorderHabits'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits/{habitId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a habit */
+    get: operations['getHabit'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a habit and its history
+     * @description Deletes the habit and every check-in of it, for good. To keep the history, archive it instead.
+     */
+    delete: operations['deleteHabit'];
+    options?: never;
+    head?: never;
+    /**
+     * Change, archive or restore a habit
+     * @description Changes only the fields sent. `archived: true` archives the habit (it leaves /today and frees a plan slot; nothing is deleted); `archived: false` restores it, which needs a free slot (402 otherwise). A new frequency or target recomputes the whole history.
+     */
+    patch: operations['updateHabit'];
+    trace?: never;
+  };
+  '/api/v1/habits/{habitId}/checkins/{date}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Check in for a day
+     * @description Writes the habit's entry for one calendar day, replacing any entry of that day (so repeating the request changes nothing). Boolean habits take `status` (`done`, `skipped`, `missed`); measurable habits a `value`, or `status: skipped`. A day after the user's today → 400. Days before the habit's start date may be written (back-filled history).
+     */
+    put: operations['putCheckIn'];
+    post?: never;
+    /**
+     * Remove the entry of a day
+     * @description The day becomes unknown again. Answers 204 also when the day had no entry.
+     */
+    delete: operations['deleteCheckIn'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits/{habitId}/checkins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the entries of a range
+     * @description The stored check-ins from `from` to `to`, oldest first. Default: the 30 days ending today. `from` must not be after `to`, and a range spans at most 1827 days (five years).
+     */
+    get: operations['listCheckIns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits/{habitId}/calendar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Day-by-day history with strength
+     * @description One row per day from `from` to `to`: the computed status (`done`, `auto`, `skipped`, `missed`, `unknown`), the value, the note and the habit strength of that day. Default: the 30 days ending today. Days after today are `unknown` with a null score. `from` must not be after `to`, and a range spans at most 1827 days (five years).
+     */
+    get: operations['getHabitCalendar'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits/{habitId}/streaks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Current and best streaks
+     * @description A streak is a run of days that are done, auto or skipped (measurable habits: target met; a skip breaks it). The best streaks are the longest, newest first.
+     */
+    get: operations['getHabitStreaks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/habits/{habitId}/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Statistics over a range
+     * @description Completion rate, totals, per-weekday and per-month counts and the best streaks of the range. Default: the 365 days ending today. `from` must not be after `to`, and a range spans at most 1827 days (five years).
+     */
+    get: operations['getHabitStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkins/batch': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Write many entries at once (offline sync)
+     * @description Up to 500 entries across the user's habits, applied in one transaction: all or nothing. Each entry is checked as `PUT /habits/{habitId}/checkins/{date}` checks it; one invalid entry (400) or one habit that is not the user's (404) rejects the whole batch, and `details` names the entry. Repeating a batch changes nothing.
+     */
+    post: operations['batchCheckIns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1042,6 +1255,211 @@ export interface components {
        * @default 600
        */
       rateLimitPerMinute: number;
+    };
+    /**
+     * @description A calendar day `YYYY-MM-DD` in the user's time zone (not an instant).
+     * @example 2026-11-21
+     */
+    CalendarDateInput: string;
+    /**
+     * @description How often the habit is due, as `times` in `days`: daily 1/1, every 3 days 1/3, 3 per week 3/7, 2 per month 2/30. Measurable habits have `times` 1 and `days` is the window of their target.
+     * @example {
+     *       "times": 3,
+     *       "days": 7
+     *     }
+     */
+    FrequencyInput: {
+      /** @description How many times … */
+      times: number;
+      /** @description … in how many days. 30 or 31 means per calendar month (its real length). */
+      days: number;
+    };
+    /**
+     * @description The target of a measurable habit, per window of `frequency.days` days.
+     * @example {
+     *       "value": 5,
+     *       "unit": "km",
+     *       "direction": "at_least"
+     *     }
+     */
+    TargetInput: {
+      /** @description The amount per window of `frequency.days` days. */
+      value: number;
+      /** @description A unit shown next to values, e.g. `km` or `pages`. */
+      unit: string;
+      /**
+       * @description `at_least`: the sum must reach the value. `at_most`: it must stay at or below it.
+       * @enum {string}
+       */
+      direction: 'at_least' | 'at_most';
+    };
+    /**
+     * @description A new habit. Only `name` is required; a measurable habit also needs a `target`.
+     * @example {
+     *       "name": "Read 20 pages",
+     *       "color": "#10B981",
+     *       "icon": "book",
+     *       "frequency": {
+     *         "times": 1,
+     *         "days": 1
+     *       }
+     *     }
+     * @example {
+     *       "name": "Run",
+     *       "type": "measurable",
+     *       "frequency": {
+     *         "times": 1,
+     *         "days": 7
+     *       },
+     *       "target": {
+     *         "value": 15,
+     *         "unit": "km",
+     *         "direction": "at_least"
+     *       }
+     *     }
+     * @example {
+     *       "name": "Gym",
+     *       "frequency": {
+     *         "times": 3,
+     *         "days": 7
+     *       },
+     *       "startDate": "2026-01-01"
+     *     }
+     */
+    CreateHabitInput: {
+      /** @description 1–100 characters. */
+      name: string;
+      /** @description Up to 1000 characters. */
+      description?: string | null;
+      /** @description A colour `#RRGGBB`; default `#3B82F6`. */
+      color?: string;
+      /** @description An icon name of the client’s choosing, e.g. `book`. */
+      icon?: string | null;
+      /**
+       * @description Default `boolean`. Cannot be changed later.
+       * @enum {string}
+       */
+      type?: 'boolean' | 'measurable';
+      /** @description Default daily (1 in 1 days). */
+      frequency?: components['schemas']['FrequencyInput'];
+      /** @description Required for measurable habits; not allowed on boolean ones. */
+      target?: components['schemas']['TargetInput'];
+      /** @description The first day of the habit; default today. May be in the past (back-filled history), never after today. */
+      startDate?: components['schemas']['CalendarDateInput'];
+    };
+    /**
+     * @description Changes only the fields sent. `type` cannot be changed (create a new habit instead); history is recomputed under a new frequency or target.
+     * @example {
+     *       "name": "Read 30 pages"
+     *     }
+     * @example {
+     *       "archived": true
+     *     }
+     * @example {
+     *       "frequency": {
+     *         "times": 2,
+     *         "days": 7
+     *       }
+     *     }
+     */
+    UpdateHabitInput: {
+      /** @description 1–100 characters. */
+      name?: string;
+      /** @description Up to 1000 characters. */
+      description?: string | null;
+      /** @description A colour `#RRGGBB`. */
+      color?: string;
+      /** @description An icon name of the client’s choosing, e.g. `book`. */
+      icon?: string | null;
+      frequency?: components['schemas']['FrequencyInput'];
+      /** @description Measurable habits only. */
+      target?: components['schemas']['TargetInput'];
+      startDate?: components['schemas']['CalendarDateInput'];
+      /** @description `true` archives the habit (it leaves /today and frees a plan slot); `false` restores it. */
+      archived?: boolean;
+    };
+    /**
+     * @example {
+     *       "habitIds": [
+     *         "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+     *       ]
+     *     }
+     */
+    ReorderHabitsInput: {
+      /** @description Habit ids in the new order. Habits not listed keep their relative order, after the listed ones. */
+      habitIds: string[];
+    };
+    /**
+     * @description The entry for one day. Writing a day again replaces its entry.
+     * @example {
+     *       "status": "done"
+     *     }
+     * @example {
+     *       "status": "missed",
+     *       "note": "sick"
+     *     }
+     * @example {
+     *       "value": 4.2
+     *     }
+     * @example {
+     *       "status": "skipped"
+     *     }
+     */
+    PutCheckInInput: {
+      /**
+       * @description Boolean habits: required, `done`, `skipped` or `missed`. Measurable habits: only `skipped` (send `value` otherwise).
+       * @enum {string}
+       */
+      status?: 'done' | 'skipped' | 'missed';
+      /** @description Measurable habits: the amount that day (required unless `status` is `skipped`). Not allowed on boolean habits. */
+      value?: number;
+      /** @description Up to 2000 characters. */
+      note?: string | null;
+    };
+    /**
+     * @description Entries written while offline, applied in one transaction: either all are stored or none (any invalid entry rejects the whole batch). Sending the same batch again changes nothing.
+     * @example {
+     *       "checkIns": [
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "date": "2026-11-20",
+     *           "status": "done"
+     *         },
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "date": "2026-11-21",
+     *           "status": "skipped",
+     *           "note": "travel"
+     *         },
+     *         {
+     *           "habitId": "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b",
+     *           "date": "2026-11-21",
+     *           "value": 3.5
+     *         }
+     *       ]
+     *     }
+     */
+    BatchCheckInsInput: {
+      /** @description 1–500 entries, oldest change first: when an entry names the same habit and day twice, the last one wins. */
+      checkIns: {
+        /**
+         * Format: uuid
+         * @description The habit id (a UUID).
+         */
+        habitId: string;
+        date: components['schemas']['CalendarDateInput'];
+        /**
+         * @description Boolean habits: required, `done`, `skipped` or `missed`. Measurable habits: only `skipped` (send `value` otherwise).
+         * @enum {string}
+         */
+        status?: 'done' | 'skipped' | 'missed';
+        /** @description Measurable habits: the amount that day (required unless `status` is `skipped`). Not allowed on boolean habits. */
+        value?: number;
+        /** @description Up to 2000 characters. */
+        note?: string | null;
+        /** @description `true` removes the entry of that day instead (other fields are ignored). */
+        delete?: boolean;
+      }[];
     };
     /**
      * @description Only these fields can be changed here; any other field (id, email, role, plan…) is rejected.
@@ -1207,6 +1625,456 @@ export interface components {
         /** @description The request id; quote it when reporting a problem. Also sent as `x-request-id`. */
         requestId: string;
       };
+    };
+    /**
+     * @description A calendar day `YYYY-MM-DD` in the user's time zone (not an instant).
+     * @example 2026-11-21
+     */
+    CalendarDate: string;
+    /**
+     * @description How often the habit is due, as `times` in `days`: daily 1/1, every 3 days 1/3, 3 per week 3/7, 2 per month 2/30. Measurable habits have `times` 1 and `days` is the window of their target.
+     * @example {
+     *       "times": 3,
+     *       "days": 7
+     *     }
+     */
+    Frequency: {
+      /** @description How many times … */
+      times: number;
+      /** @description … in how many days. 30 or 31 means per calendar month (its real length). */
+      days: number;
+    };
+    /**
+     * @description The target of a measurable habit, per window of `frequency.days` days.
+     * @example {
+     *       "value": 5,
+     *       "unit": "km",
+     *       "direction": "at_least"
+     *     }
+     */
+    Target: {
+      /** @description The amount per window of `frequency.days` days. */
+      value: number;
+      /** @description A unit shown next to values, e.g. `km` or `pages`. */
+      unit: string;
+      /**
+       * @description `at_least`: the sum must reach the value. `at_most`: it must stay at or below it.
+       * @enum {string}
+       */
+      direction: 'at_least' | 'at_most';
+    };
+    /**
+     * @description A new habit. Only `name` is required; a measurable habit also needs a `target`.
+     * @example {
+     *       "name": "Read 20 pages",
+     *       "color": "#10B981",
+     *       "icon": "book",
+     *       "frequency": {
+     *         "times": 1,
+     *         "days": 1
+     *       }
+     *     }
+     * @example {
+     *       "name": "Run",
+     *       "type": "measurable",
+     *       "frequency": {
+     *         "times": 1,
+     *         "days": 7
+     *       },
+     *       "target": {
+     *         "value": 15,
+     *         "unit": "km",
+     *         "direction": "at_least"
+     *       }
+     *     }
+     * @example {
+     *       "name": "Gym",
+     *       "frequency": {
+     *         "times": 3,
+     *         "days": 7
+     *       },
+     *       "startDate": "2026-01-01"
+     *     }
+     */
+    CreateHabit: {
+      /** @description 1–100 characters. */
+      name: string;
+      /** @description Up to 1000 characters. */
+      description?: string | null;
+      /** @description A colour `#RRGGBB`; default `#3B82F6`. */
+      color?: string;
+      /** @description An icon name of the client’s choosing, e.g. `book`. */
+      icon?: string | null;
+      /**
+       * @description Default `boolean`. Cannot be changed later.
+       * @enum {string}
+       */
+      type?: 'boolean' | 'measurable';
+      /** @description Default daily (1 in 1 days). */
+      frequency?: components['schemas']['Frequency'];
+      /** @description Required for measurable habits; not allowed on boolean ones. */
+      target?: components['schemas']['Target'];
+      /** @description The first day of the habit; default today. May be in the past (back-filled history), never after today. */
+      startDate?: components['schemas']['CalendarDate'];
+    };
+    /**
+     * @description Changes only the fields sent. `type` cannot be changed (create a new habit instead); history is recomputed under a new frequency or target.
+     * @example {
+     *       "name": "Read 30 pages"
+     *     }
+     * @example {
+     *       "archived": true
+     *     }
+     * @example {
+     *       "frequency": {
+     *         "times": 2,
+     *         "days": 7
+     *       }
+     *     }
+     */
+    UpdateHabit: {
+      /** @description 1–100 characters. */
+      name?: string;
+      /** @description Up to 1000 characters. */
+      description?: string | null;
+      /** @description A colour `#RRGGBB`. */
+      color?: string;
+      /** @description An icon name of the client’s choosing, e.g. `book`. */
+      icon?: string | null;
+      frequency?: components['schemas']['Frequency'];
+      /** @description Measurable habits only. */
+      target?: components['schemas']['Target'];
+      startDate?: components['schemas']['CalendarDate'];
+      /** @description `true` archives the habit (it leaves /today and frees a plan slot); `false` restores it. */
+      archived?: boolean;
+    };
+    /**
+     * @description A habit, as its owner defined it.
+     * @example {
+     *       "id": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *       "name": "Gym",
+     *       "description": null,
+     *       "color": "#F59E0B",
+     *       "icon": "dumbbell",
+     *       "type": "boolean",
+     *       "frequency": {
+     *         "times": 3,
+     *         "days": 7
+     *       },
+     *       "target": null,
+     *       "startDate": "2026-01-01",
+     *       "position": 0,
+     *       "archived": false,
+     *       "archivedAt": null,
+     *       "createdAt": "2026-01-01T08:00:00.000Z",
+     *       "updatedAt": "2026-01-01T08:00:00.000Z"
+     *     }
+     */
+    Habit: {
+      id: string;
+      name: string;
+      description: string | null;
+      color: string;
+      icon: string | null;
+      /**
+       * @description `boolean`: done or not each day. `measurable`: a number per day against a target.
+       * @enum {string}
+       */
+      type: 'boolean' | 'measurable';
+      frequency: {
+        times: number;
+        days: number;
+      };
+      /** @description Measurable habits only; null for boolean ones. */
+      target: {
+        value: number;
+        unit: string;
+        /** @enum {string} */
+        direction: 'at_least' | 'at_most';
+      } | null;
+      /** @description `YYYY-MM-DD`. */
+      startDate: string;
+      /** @description The habit's place in the user's order (smaller first). */
+      position: number;
+      archived: boolean;
+      archivedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /**
+     * @description The computed status of a day. `done`: checked in as done (measurable: the value meets the target). `auto`: not checked in, but covered by the frequency (e.g. the other days of a 3-per-week habit once it is met). `skipped`: excused. `missed`: checked in as missed (measurable: a value that misses the target). `unknown`: no entry.
+     * @enum {string}
+     */
+    DayStatus: 'done' | 'auto' | 'skipped' | 'missed' | 'unknown';
+    /** @description A run of consecutive days that count (done, auto or skipped). */
+    Streak: {
+      /** @description First day, `YYYY-MM-DD`. */
+      start: string;
+      /** @description Last day, `YYYY-MM-DD`. */
+      end: string;
+      /** @description Days from start to end, both included. */
+      length: number;
+    };
+    /**
+     * @description The entry of one habit on one calendar day.
+     * @example {
+     *       "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *       "date": "2026-11-21",
+     *       "status": "done",
+     *       "value": null,
+     *       "note": "Leg day",
+     *       "updatedAt": "2026-11-21T18:02:11.000Z"
+     *     }
+     */
+    CheckIn: {
+      habitId: string;
+      /** @description `YYYY-MM-DD`. */
+      date: string;
+      /** @description `done`, `skipped` or `missed`; null for a measurable value. */
+      status: ('done' | 'skipped' | 'missed') | null;
+      /** @description Measurable habits: the amount that day. */
+      value: number | null;
+      note: string | null;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description Where the habit stands today, computed from all of its check-ins. */
+    HabitSummary: {
+      /** @description The user's today, `YYYY-MM-DD`, in their time zone and day-start hour. */
+      today: string;
+      /** @description Today's check-in, or null. */
+      entry: components['schemas']['CheckIn'] | null;
+      status: components['schemas']['DayStatus'];
+      /** @description False when the frequency is already met for today (status `auto`), so the habit can be left alone today; true otherwise. */
+      requiredToday: boolean;
+      /** @description Today counts in a streak (done, auto or skipped; measurable: target met). */
+      completedToday: boolean;
+      /** @description Today's habit strength, 0..1 (Loop Habit Tracker's score). */
+      score: number;
+      /** @description The streak that includes today, or yesterday while today is still open; null when there is none. */
+      currentStreak: components['schemas']['Streak'] | null;
+      /** @description The longest streak ever (ties: the later one). */
+      bestStreak: components['schemas']['Streak'] | null;
+    };
+    /** @description A habit and where it stands today. */
+    HabitWithSummary: {
+      id: string;
+      name: string;
+      description: string | null;
+      color: string;
+      icon: string | null;
+      /**
+       * @description `boolean`: done or not each day. `measurable`: a number per day against a target.
+       * @enum {string}
+       */
+      type: 'boolean' | 'measurable';
+      frequency: {
+        times: number;
+        days: number;
+      };
+      /** @description Measurable habits only; null for boolean ones. */
+      target: {
+        value: number;
+        unit: string;
+        /** @enum {string} */
+        direction: 'at_least' | 'at_most';
+      } | null;
+      /** @description `YYYY-MM-DD`. */
+      startDate: string;
+      /** @description The habit's place in the user's order (smaller first). */
+      position: number;
+      archived: boolean;
+      archivedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      summary: components['schemas']['HabitSummary'];
+    };
+    /** @description The home screen: every active habit and today's state of each. */
+    Today: {
+      /** @description The user's today, `YYYY-MM-DD`. */
+      date: string;
+      timezone: string;
+      /** @description Every active habit, in the user’s order. */
+      habits: components['schemas']['HabitWithSummary'][];
+    };
+    /**
+     * @example {
+     *       "habitIds": [
+     *         "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+     *       ]
+     *     }
+     */
+    ReorderHabits: {
+      /** @description Habit ids in the new order. Habits not listed keep their relative order, after the listed ones. */
+      habitIds: string[];
+    };
+    /** @description Every habit of the user (active and archived) with its new position. */
+    HabitOrder: {
+      data: {
+        id: string;
+        position: number;
+      }[];
+    };
+    /**
+     * @description The entry for one day. Writing a day again replaces its entry.
+     * @example {
+     *       "status": "done"
+     *     }
+     * @example {
+     *       "status": "missed",
+     *       "note": "sick"
+     *     }
+     * @example {
+     *       "value": 4.2
+     *     }
+     * @example {
+     *       "status": "skipped"
+     *     }
+     */
+    PutCheckIn: {
+      /**
+       * @description Boolean habits: required, `done`, `skipped` or `missed`. Measurable habits: only `skipped` (send `value` otherwise).
+       * @enum {string}
+       */
+      status?: 'done' | 'skipped' | 'missed';
+      /** @description Measurable habits: the amount that day (required unless `status` is `skipped`). Not allowed on boolean habits. */
+      value?: number;
+      /** @description Up to 2000 characters. */
+      note?: string | null;
+    };
+    /** @description The stored check-in and where the habit stands now. */
+    CheckInWritten: {
+      checkIn: components['schemas']['CheckIn'];
+      summary: components['schemas']['HabitSummary'];
+    };
+    /**
+     * @description Entries written while offline, applied in one transaction: either all are stored or none (any invalid entry rejects the whole batch). Sending the same batch again changes nothing.
+     * @example {
+     *       "checkIns": [
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "date": "2026-11-20",
+     *           "status": "done"
+     *         },
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "date": "2026-11-21",
+     *           "status": "skipped",
+     *           "note": "travel"
+     *         },
+     *         {
+     *           "habitId": "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b",
+     *           "date": "2026-11-21",
+     *           "value": 3.5
+     *         }
+     *       ]
+     *     }
+     */
+    BatchCheckIns: {
+      /** @description 1–500 entries, oldest change first: when an entry names the same habit and day twice, the last one wins. */
+      checkIns: {
+        /**
+         * Format: uuid
+         * @description The habit id (a UUID).
+         */
+        habitId: string;
+        date: components['schemas']['CalendarDate'];
+        /**
+         * @description Boolean habits: required, `done`, `skipped` or `missed`. Measurable habits: only `skipped` (send `value` otherwise).
+         * @enum {string}
+         */
+        status?: 'done' | 'skipped' | 'missed';
+        /** @description Measurable habits: the amount that day (required unless `status` is `skipped`). Not allowed on boolean habits. */
+        value?: number;
+        /** @description Up to 2000 characters. */
+        note?: string | null;
+        /** @description `true` removes the entry of that day instead (other fields are ignored). */
+        delete?: boolean;
+      }[];
+    };
+    /** @description What the batch stored and removed. */
+    BatchCheckInsResult: {
+      written: components['schemas']['CheckIn'][];
+      deleted: {
+        habitId: string;
+        date: string;
+      }[];
+    };
+    /** @description The stored check-ins of the range, oldest first. */
+    CheckInList: {
+      from: string;
+      to: string;
+      data: components['schemas']['CheckIn'][];
+    };
+    CalendarDay: {
+      date: string;
+      status: components['schemas']['DayStatus'];
+      value: number | null;
+      note: string | null;
+      /** @description Habit strength that day (0..1); 0 before the habit’s first day, null after today. */
+      score: number | null;
+    };
+    /** @description The computed history of a range, one row per day. */
+    HabitCalendar: {
+      from: string;
+      to: string;
+      /** @description One row per day, oldest first. */
+      days: components['schemas']['CalendarDay'][];
+    };
+    HabitStreaks: {
+      /** @description The streak that includes today (or yesterday while today is open). */
+      current: components['schemas']['Streak'] | null;
+      /** @description The longest streaks (ties: the later one), newest first. */
+      best: components['schemas']['Streak'][];
+    };
+    /** @description Statistics of one habit over a range of days. */
+    HabitStats: {
+      from: string;
+      to: string;
+      /** @description Completed days / (tracked days − skipped days − today while still open), 0..1; null when nothing was tracked. */
+      completionRate: number | null;
+      totals: {
+        /** @description Days in the range. */
+        days: number;
+        /** @description Days of the range from the habit’s first day up to today. */
+        trackedDays: number;
+        done: number;
+        auto: number;
+        skipped: number;
+        missed: number;
+        unknown: number;
+        completed: number;
+        value: number;
+      };
+      /** @description Seven entries, Sunday first. */
+      byWeekday: {
+        /** @description 0 = Sunday … 6 = Saturday. */
+        weekday: number;
+        /** @description Days checked in as done (measurable: target met). */
+        done: number;
+        /** @description Days that met the schedule: done plus auto. */
+        completed: number;
+        /** @description Sum of the measurable values (0 for boolean habits). */
+        value: number;
+      }[];
+      /** @description Every month that meets the range, oldest first. */
+      byMonth: {
+        /** @description `YYYY-MM`. */
+        month: string;
+        trackedDays: number;
+        /** @description Days checked in as done (measurable: target met). */
+        done: number;
+        /** @description Days that met the schedule: done plus auto. */
+        completed: number;
+        /** @description Sum of the measurable values (0 for boolean habits). */
+        value: number;
+      }[];
+      /** @description The five longest streaks that overlap the range, newest first. */
+      bestStreaks: components['schemas']['Streak'][];
     };
     /**
      * @example {
@@ -5430,6 +6298,1265 @@ export interface operations {
       };
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getToday: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Today's habits. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Today'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listHabits: {
+    parameters: {
+      query?: {
+        /** @description How many items to return (1–100, default 20). */
+        limit?: number;
+        /** @description The opaque `nextCursor` of the previous page; omit it for the first page. */
+        cursor?: string;
+        /** @description `true` lists the archived habits instead of the active ones (default `false`). */
+        archived?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of habits. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['HabitWithSummary'][];
+            /** @description Pass as `?cursor=` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createHabit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateHabitInput'];
+      };
+    };
+    responses: {
+      /** @description The new habit. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitWithSummary'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PLAN_LIMIT_REACHED`: The user's plan does not allow more of this resource; `details` carries the limit and usage. */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  reorderHabits: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReorderHabitsInput'];
+      };
+    };
+    responses: {
+      /** @description Every habit with its new position. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitOrder'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getHabit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The habit and where it stands today. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitWithSummary'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteHabit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateHabit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateHabitInput'];
+      };
+    };
+    responses: {
+      /** @description The habit after the change. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitWithSummary'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PLAN_LIMIT_REACHED`: The user's plan does not allow more of this resource; `details` carries the limit and usage. */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  putCheckIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+        date: components['schemas']['CalendarDateInput'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PutCheckInInput'];
+      };
+    };
+    responses: {
+      /** @description The stored entry and where the habit stands now. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckInWritten'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteCheckIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+        date: components['schemas']['CalendarDateInput'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The day has no entry now. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listCheckIns: {
+    parameters: {
+      query?: {
+        from?: components['schemas']['CalendarDateInput'];
+        to?: components['schemas']['CalendarDateInput'];
+      };
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The check-ins of the range. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckInList'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getHabitCalendar: {
+    parameters: {
+      query?: {
+        from?: components['schemas']['CalendarDateInput'];
+        to?: components['schemas']['CalendarDateInput'];
+      };
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The calendar of the range. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitCalendar'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getHabitStreaks: {
+    parameters: {
+      query?: {
+        /** @description How many best streaks (1–100, default 10). */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The streaks. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitStreaks'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getHabitStats: {
+    parameters: {
+      query?: {
+        from?: components['schemas']['CalendarDateInput'];
+        to?: components['schemas']['CalendarDateInput'];
+      };
+      header?: never;
+      path: {
+        /** @description The habit id (a UUID). */
+        habitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The statistics. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HabitStats'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  batchCheckIns: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BatchCheckInsInput'];
+      };
+    };
+    responses: {
+      /** @description What was stored and removed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BatchCheckInsResult'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -20,6 +20,11 @@ export const TAGS = [
     description:
       'Sign-up, sign-in, sign-out, email verification and password reset (better-auth, mounted at /api/auth). Sign-in answers with a session cookie for browsers and a `set-auth-token` header for mobile clients: use it as `Authorization: Bearer <token>`.',
   },
+  {
+    name: 'Habits',
+    description:
+      'Habits, their check-ins, streaks, strength and statistics, computed as the Loop Habit Tracker does. Dates are calendar days `YYYY-MM-DD` in the user\'s time zone (see `PATCH /api/v1/me`); "today" also honours the user\'s day-start hour.',
+  },
   { name: 'Users', description: 'The signed-in user: profile, time zone, export and account deletion.' },
   {
     name: 'API keys',

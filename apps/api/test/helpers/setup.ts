@@ -60,10 +60,10 @@ export function testDatabase(): Promise<DatabaseHandle> {
 }
 
 /** A database of its own, for tests that close or break it. */
-export async function openTestDatabase(): Promise<DatabaseHandle> {
+export async function openTestDatabase(options: { onQuery?: (query: string) => void } = {}): Promise<DatabaseHandle> {
   const url = inject('databaseUrl');
-  if (url) return openPostgres({ url, poolMax: 4 });
-  const handle = await openPglite('memory');
+  if (url) return openPostgres({ url, poolMax: 4, ...options });
+  const handle = await openPglite('memory', options);
   await migratePgliteDatabase(handle.client);
   return handle;
 }

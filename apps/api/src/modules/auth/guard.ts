@@ -22,6 +22,12 @@ export interface Actor {
   rateLimit: { max: number; windowMs: number } | null;
 }
 
+/** The actor of a route that declares `config.auth` (the guard has already answered 401 otherwise). */
+export function actorOf(request: { actor: Actor | null }): Actor {
+  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
+  return request.actor;
+}
+
 export interface RouteAuth {
   /** `user`: any signed-in user; `admin`: role admin. */
   level: 'user' | 'admin';

@@ -12,7 +12,7 @@ import { createAuthRepository } from './repository.js';
 import { adminRoutes, apiKeyRoutes } from './routes.js';
 import { createAuthService } from './service.js';
 
-export type { Actor, RouteAuth } from './guard.js';
+export { type Actor, actorOf, type RouteAuth } from './guard.js';
 export type { AuthService } from './service.js';
 
 export function createAuthInstance(config: Config, db: Database, mailer: Mailer, logger?: FastifyBaseLogger): Auth {

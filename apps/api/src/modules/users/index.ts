@@ -4,6 +4,7 @@ import { createUsersRepository } from './repository.js';
 import { usersRoutes } from './routes.js';
 import { createUsersService } from './service.js';
 
+export type { Tx } from './repository.js';
 export type { AccountCleanup, ExportSection, UsersService } from './service.js';
 
 export async function registerUsersModule(

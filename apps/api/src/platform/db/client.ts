@@ -28,6 +28,12 @@ export interface PostgresOptions {
   poolMax: number;
   /** Seconds to wait for a connection before failing (postgres.js `connect_timeout`). */
   connectTimeoutSeconds?: number;
+  /** Called with every statement sent through Drizzle (tests count statements per request). */
+  onQuery?: (query: string) => void;
+}
+
+function queryLogger(onQuery: ((query: string) => void) | undefined) {
+  return onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {};
 }
 
 export function openPostgres(options: PostgresOptions): DatabaseHandle & { readonly client: postgres.Sql } {
@@ -37,7 +43,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
   let closed = false;
   return {
     db,
@@ -58,11 +64,14 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
 }
 
 /** `dataDir` is a folder, or `memory` for a throwaway in-memory database. */
-export async function openPglite(dataDir: string): Promise<DatabaseHandle & { readonly client: PGlite }> {
+export async function openPglite(
+  dataDir: string,
+  options: Pick<PostgresOptions, 'onQuery'> = {},
+): Promise<DatabaseHandle & { readonly client: PGlite }> {
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
   const client = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir);
   await client.waitReady;
-  const db = drizzlePglite({ client, schema, casing: 'snake_case' });
+  const db = drizzlePglite({ client, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
   let closed = false;
   return {
     db,

@@ -1,0 +1,360 @@
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../../platform/db/client.js';
+import { user } from '../auth/schema.js';
+import type { Tx } from '../users/index.js';
+import { checkIns, habits } from './schema.js';
+
+type Db = Database | Tx;
+
+export type HabitRow = typeof habits.$inferSelect;
+export type NewHabitRow = Omit<typeof habits.$inferInsert, 'id' | 'userId' | 'position' | 'revision'>;
+export type CheckInRow = Pick<
+  typeof checkIns.$inferSelect,
+  'habitId' | 'date' | 'status' | 'value' | 'note' | 'updatedAt'
+>;
+export type CheckInWrite = Pick<typeof checkIns.$inferInsert, 'habitId' | 'date' | 'status' | 'value' | 'note'>;
+
+/** What "today" is computed from: the user's zone and day-start hour. */
+export interface Clocking {
+  timezone: string;
+  dayStartHour: number;
+}
+
+const clocking = { timezone: user.timezone, dayStartHour: user.dayStartHour };
+
+function toClocking(row: { timezone: string | null; dayStartHour: number | null }): Clocking {
+  return { timezone: row.timezone ?? 'UTC', dayStartHour: row.dayStartHour ?? 0 };
+}
+
+const checkInColumns = {
+  habitId: checkIns.habitId,
+  date: checkIns.date,
+  status: checkIns.status,
+  value: checkIns.value,
+  note: checkIns.note,
+  updatedAt: checkIns.updatedAt,
+};
+
+/** Rows of a raw `execute`, whichever driver ran it (postgres.js: an array; PGlite: `{ rows }`). */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * All SQL of the habits module. Every statement carries the owner's id, so another user's
+ * habit simply does not match. No statement count depends on how many habits or check-ins
+ * a user has: lists read all their rows in one statement.
+ */
+export function createHabitsRepository(db: Database) {
+  // The home screen is the hottest read: prepared once, one round trip for the user's zone and
+  // every active habit (a LEFT JOIN, so a user without habits still gets their zone).
+  const activeWithClocking = db
+    .select({ ...clocking, habit: habits })
+    .from(user)
+    .leftJoin(habits, and(eq(habits.userId, user.id), isNull(habits.archivedAt)))
+    .where(eq(user.id, sql.placeholder('userId')))
+    .orderBy(asc(habits.position), asc(habits.id))
+    .prepare('habits_active_with_clocking');
+
+  const oneWithClocking = db
+    .select({ ...clocking, habit: habits })
+    .from(user)
+    .leftJoin(habits, and(eq(habits.userId, user.id), eq(habits.id, sql.placeholder('habitId'))))
+    .where(eq(user.id, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('habits_one_with_clocking');
+
+  return {
+    /** The user's zone and every active habit in their order. */
+    async activeHabits(userId: string): Promise<{ clocking: Clocking; habits: HabitRow[] } | undefined> {
+      const rows = await activeWithClocking.execute({ userId });
+      const first = rows[0];
+      if (!first) return undefined;
+      return { clocking: toClocking(first), habits: rows.flatMap((r) => (r.habit ? [r.habit] : [])) };
+    },
+
+    /** One page of the user's habits (active or archived), after the keyset cursor. */
+    async listHabits(
+      userId: string,
+      options: { archived: boolean; limit: number; after?: { position: number; id: string } },
+    ): Promise<{ clocking: Clocking; habits: HabitRow[] } | undefined> {
+      const conditions: SQL[] = [
+        eq(habits.userId, user.id),
+        options.archived ? isNotNull(habits.archivedAt) : isNull(habits.archivedAt),
+      ];
+      if (options.after) {
+        const { position, id } = options.after;
+        conditions.push(
+          or(gt(habits.position, position), and(eq(habits.position, position), gt(habits.id, id))) as SQL,
+        );
+      }
+      const rows = await db
+        .select({ ...clocking, habit: habits })
+        .from(user)
+        .leftJoin(habits, and(...conditions))
+        .where(eq(user.id, userId))
+        .orderBy(asc(habits.position), asc(habits.id))
+        .limit(options.limit);
+      const first = rows[0];
+      if (!first) return undefined;
+      return { clocking: toClocking(first), habits: rows.flatMap((r) => (r.habit ? [r.habit] : [])) };
+    },
+
+    /** The user's zone and one of their habits (null when it is not theirs or does not exist). */
+    async habitWithClocking(
+      userId: string,
+      habitId: string,
+    ): Promise<{ clocking: Clocking; habit: HabitRow | null } | undefined> {
+      const [row] = await oneWithClocking.execute({ userId, habitId });
+      if (!row) return undefined;
+      return { clocking: toClocking(row), habit: row.habit };
+    },
+
+    /** The user's zone and those of the listed habits that are theirs. */
+    async habitsWithClocking(
+      userId: string,
+      habitIds: readonly string[],
+    ): Promise<{ clocking: Clocking; habits: HabitRow[] } | undefined> {
+      const rows = await db
+        .select({ ...clocking, habit: habits })
+        .from(user)
+        .leftJoin(habits, and(eq(habits.userId, user.id), inArray(habits.id, [...habitIds])))
+        .where(eq(user.id, userId));
+      const first = rows[0];
+      if (!first) return undefined;
+      return { clocking: toClocking(first), habits: rows.flatMap((r) => (r.habit ? [r.habit] : [])) };
+    },
+
+    async clocking(userId: string): Promise<Clocking | undefined> {
+      const [row] = await db.select(clocking).from(user).where(eq(user.id, userId)).limit(1);
+      return row ? toClocking(row) : undefined;
+    },
+
+    /** Every check-in of the listed habits, oldest first per habit. */
+    async checkInsOf(userId: string, habitIds: readonly string[], tx: Db = db): Promise<CheckInRow[]> {
+      if (habitIds.length === 0) return [];
+      return tx
+        .select(checkInColumns)
+        .from(checkIns)
+        .where(and(eq(checkIns.userId, userId), inArray(checkIns.habitId, [...habitIds])))
+        .orderBy(asc(checkIns.habitId), asc(checkIns.date));
+    },
+
+    async checkInsInRange(userId: string, habitId: string, from: string, to: string): Promise<CheckInRow[]> {
+      return db
+        .select(checkInColumns)
+        .from(checkIns)
+        .where(
+          and(
+            eq(checkIns.userId, userId),
+            eq(checkIns.habitId, habitId),
+            sql`${checkIns.date} between ${from} and ${to}`,
+          ),
+        )
+        .orderBy(asc(checkIns.date));
+    },
+
+    /**
+     * Serialises the plan-limit check and the insert of one user's habits (two devices creating
+     * at once cannot both take the last slot). Released when the transaction ends.
+     */
+    async lockUserHabits(userId: string, tx: Tx): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`habits:${userId}`}, 0))`);
+    },
+
+    async countActive(userId: string, tx: Db = db): Promise<number> {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(habits)
+        .where(and(eq(habits.userId, userId), isNull(habits.archivedAt)));
+      return row?.n ?? 0;
+    },
+
+    /** Inserts a habit at the end of the user's order. */
+    async insertHabit(userId: string, values: NewHabitRow, tx: Db = db): Promise<HabitRow> {
+      const [row] = await tx
+        .insert(habits)
+        .values({
+          ...values,
+          userId,
+          position: sql`(select coalesce(max(${habits.position}) + 1, 0) from ${habits} where ${habits.userId} = ${userId})`,
+        })
+        .returning();
+      return row as HabitRow;
+    },
+
+    async updateHabit(
+      userId: string,
+      habitId: string,
+      patch: Partial<NewHabitRow>,
+      tx: Db = db,
+    ): Promise<HabitRow | undefined> {
+      const [row] = await tx
+        .update(habits)
+        .set({ ...patch, revision: sql`${habits.revision} + 1`, updatedAt: sql`now()` })
+        .where(and(eq(habits.id, habitId), eq(habits.userId, userId)))
+        .returning();
+      return row;
+    },
+
+    async deleteHabit(userId: string, habitId: string): Promise<boolean> {
+      const rows = await db
+        .delete(habits)
+        .where(and(eq(habits.id, habitId), eq(habits.userId, userId)))
+        .returning({ id: habits.id });
+      return rows.length > 0;
+    },
+
+    async positions(userId: string, tx: Db = db): Promise<{ id: string; position: number }[]> {
+      return tx
+        .select({ id: habits.id, position: habits.position })
+        .from(habits)
+        .where(eq(habits.userId, userId))
+        .orderBy(asc(habits.position), asc(habits.id));
+    },
+
+    /** Sets every listed habit's position in one statement. */
+    async setPositions(userId: string, order: readonly { id: string; position: number }[], tx: Db = db) {
+      if (order.length === 0) return;
+      const cases = sql.join(
+        order.map((o) => sql`when ${o.id}::uuid then ${o.position}::integer`),
+        sql` `,
+      );
+      await tx
+        .update(habits)
+        .set({ position: sql`case ${habits.id} ${cases} end` })
+        .where(
+          and(
+            eq(habits.userId, userId),
+            inArray(
+              habits.id,
+              order.map((o) => o.id),
+            ),
+          ),
+        );
+    },
+
+    /**
+     * Writes one day's check-in and bumps the habit's revision in ONE statement; nothing is
+     * written unless the habit is the user's and still of the expected type. Returns the stored
+     * check-in and the habit's new revision.
+     */
+    async putCheckIn(
+      userId: string,
+      type: HabitRow['type'],
+      write: CheckInWrite,
+    ): Promise<{ checkIn: CheckInRow; revision: number } | undefined> {
+      const result = await db.execute(sql`
+        with bumped as (
+          update ${habits} set revision = revision + 1
+          where id = ${write.habitId} and user_id = ${userId} and type = ${type}
+          returning id, revision
+        )
+        insert into ${checkIns} (habit_id, user_id, date, status, value, note)
+        select id, ${userId}, ${write.date}, ${write.status ?? null}, ${write.value ?? null}, ${write.note ?? null}
+        from bumped
+        on conflict (habit_id, date) do update
+          set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
+        returning habit_id, date::text as date, status, value, note, updated_at, (select revision from bumped) as revision`);
+      const [row] = rowsOf<{
+        habit_id: string;
+        date: string;
+        status: CheckInRow['status'];
+        value: number | null;
+        note: string | null;
+        updated_at: Date | string;
+        revision: number;
+      }>(result);
+      if (!row) return undefined;
+      return {
+        checkIn: {
+          habitId: row.habit_id,
+          date: row.date,
+          status: row.status,
+          value: row.value === null ? null : Number(row.value),
+          note: row.note,
+          updatedAt: new Date(row.updated_at),
+        },
+        revision: Number(row.revision),
+      };
+    },
+
+    /** Deletes one day's check-in and bumps the habit's revision when there was one. */
+    async deleteCheckIn(userId: string, habitId: string, date: string): Promise<{ revision: number } | undefined> {
+      const result = await db.execute(sql`
+        with deleted as (
+          delete from ${checkIns}
+          where habit_id = ${habitId} and user_id = ${userId} and date = ${date}
+          returning habit_id
+        )
+        update ${habits} set revision = revision + 1
+        where id in (select habit_id from deleted) and user_id = ${userId}
+        returning revision`);
+      const [row] = rowsOf<{ revision: number }>(result);
+      return row ? { revision: Number(row.revision) } : undefined;
+    },
+
+    /** A batch of writes and deletes, in the caller's transaction, in a fixed number of statements. */
+    async applyBatch(
+      userId: string,
+      writes: readonly CheckInWrite[],
+      deletes: readonly { habitId: string; date: string }[],
+      tx: Tx,
+    ): Promise<{ written: CheckInRow[]; deleted: { habitId: string; date: string }[] }> {
+      const habitIds = [...new Set([...writes, ...deletes].map((w) => w.habitId))];
+      await tx
+        .update(habits)
+        .set({ revision: sql`${habits.revision} + 1` })
+        .where(and(eq(habits.userId, userId), inArray(habits.id, habitIds)));
+      let deleted: { habitId: string; date: string }[] = [];
+      if (deletes.length > 0) {
+        const pairs = sql.join(
+          deletes.map((d) => sql`(${d.habitId}::uuid, ${d.date}::date)`),
+          sql`, `,
+        );
+        deleted = await tx
+          .delete(checkIns)
+          .where(and(eq(checkIns.userId, userId), sql`(${checkIns.habitId}, ${checkIns.date}) in (${pairs})`))
+          .returning({ habitId: checkIns.habitId, date: checkIns.date });
+      }
+      let written: CheckInRow[] = [];
+      if (writes.length > 0) {
+        written = await tx
+          .insert(checkIns)
+          .values(writes.map((w) => ({ ...w, userId })))
+          .onConflictDoUpdate({
+            target: [checkIns.habitId, checkIns.date],
+            set: {
+              status: sql`excluded.status`,
+              value: sql`excluded.value`,
+              note: sql`excluded.note`,
+              updatedAt: sql`now()`,
+            },
+          })
+          .returning(checkInColumns);
+      }
+      return { written, deleted };
+    },
+
+    /** Every habit and check-in of the user, for the account export. */
+    async exportHabits(userId: string): Promise<HabitRow[]> {
+      return db.select().from(habits).where(eq(habits.userId, userId)).orderBy(asc(habits.position), asc(habits.id));
+    },
+
+    async exportCheckIns(userId: string): Promise<CheckInRow[]> {
+      return db
+        .select(checkInColumns)
+        .from(checkIns)
+        .where(eq(checkIns.userId, userId))
+        .orderBy(asc(checkIns.habitId), asc(checkIns.date));
+    },
+
+    /** Account deletion: check-ins first, then habits (also cascaded, explicit for clarity). */
+    async deleteAllOf(userId: string, tx: Tx): Promise<void> {
+      await tx.delete(checkIns).where(eq(checkIns.userId, userId));
+      await tx.delete(habits).where(eq(habits.userId, userId));
+    },
+  };
+}
+
+export type HabitsRepository = ReturnType<typeof createHabitsRepository>;
