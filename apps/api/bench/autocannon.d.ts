@@ -8,6 +8,17 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     method?: string;
     body?: string;
+    /**
+     * Requests sent in turn; `setupRequest(request)` may return a rewritten request (new body,
+     * headers) before each one is sent. Typed loosely: callers declare their own request shapes.
+     */
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: unknown;
+    }>;
   }
   interface Histogram {
     average: number;

@@ -15,7 +15,10 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import Stripe from 'stripe';
 import { migratePostgresDatabase } from '../src/platform/db/migrate.js';
+import { FakeStripe, type StoredSubscription } from '../test/helpers/fake-stripe.js';
+import { habitScenarios } from './habits.js';
 
 const serverUrl =
   process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,7 +69,7 @@ async function measure(
   name: string,
   database: Measurement['database'],
   url: string,
-  init?: { method?: string; body?: string; headers?: Record<string, string> },
+  init?: Omit<Parameters<typeof autocannon>[0], 'url'>,
 ): Promise<Measurement> {
   // A short warm-up so JIT and connection pools settle before the measured run.
   await autocannon({ url, connections, duration: 2, ...init });
@@ -103,6 +106,68 @@ async function benchUser(base: string): Promise<{ cookie: string; token: string;
   });
   if (!key.ok) throw new Error(`bench key failed: ${key.status} ${await key.text()}`);
   return { cookie, token, apiKey: ((await key.json()) as { key: string }).key };
+}
+
+const BENCH_STRIPE = {
+  key: 'sk_test_bench',
+  webhookSecret: 'whsec_bench_signing_secret',
+  price: 'price_bench_pro_monthly',
+};
+
+/**
+ * Billing on, against a fake Stripe in this process: `subscribers` users with a Stripe customer
+ * and an active subscription (inserted directly; sign-ups are rate limited per address).
+ */
+async function benchBilling(databaseUrl: string, subscribers: number) {
+  const fake = await FakeStripe.start({
+    apiKey: BENCH_STRIPE.key,
+    prices: [{ id: BENCH_STRIPE.price, interval: 'month' }],
+  });
+  const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const subscriptions: StoredSubscription[] = [];
+  for (let i = 0; i < subscribers; i++) {
+    const userId = `bench-billing-${i}-${randomBytes(4).toString('hex')}`;
+    const customer = `cus_bench_${i}_${randomBytes(4).toString('hex')}`;
+    await db`insert into "user" (id, name, email) values (${userId}, 'Bench', ${`${userId}@example.com`})`;
+    await db`insert into subscriptions (user_id, stripe_customer_id) values (${userId}, ${customer})`;
+    subscriptions.push(fake.createSubscription(customer, BENCH_STRIPE.price, { metadata: { userId } }));
+  }
+  await db.end();
+  const env = {
+    STRIPE_SECRET_KEY: BENCH_STRIPE.key,
+    STRIPE_WEBHOOK_SECRET: BENCH_STRIPE.webhookSecret,
+    STRIPE_PRICE_PRO_MONTHLY: BENCH_STRIPE.price,
+    STRIPE_PRICE_PRO_YEARLY: BENCH_STRIPE.price,
+    STRIPE_API_URL: fake.url,
+  };
+  let sent = 0;
+  /** Each request a new, signed `customer.subscription.updated` event, round-robin over the subscriptions. */
+  const deliveries = [
+    {
+      method: 'POST',
+      path: '/api/v1/webhooks/stripe',
+      setupRequest: (request: { method?: string; path?: string }) => {
+        const subscription = subscriptions[sent++ % subscriptions.length];
+        const body = JSON.stringify({
+          id: `evt_bench_${sent}_${randomBytes(6).toString('hex')}`,
+          object: 'event',
+          created: Math.floor(Date.now() / 1000),
+          type: 'customer.subscription.updated',
+          data: { object: subscription },
+        });
+        const signature = Stripe.webhooks.generateTestHeaderString({
+          payload: body,
+          secret: BENCH_STRIPE.webhookSecret,
+        });
+        return {
+          ...request,
+          body,
+          headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        };
+      },
+    },
+  ];
+  return { fake, env, deliveries };
 }
 
 async function main() {
@@ -169,9 +234,33 @@ async function main() {
           headers: { 'x-api-key': who.apiKey },
         }),
       );
+      for (const scenario of await habitScenarios(base, who.cookie)) {
+        results.push(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init));
+      }
     });
+    const billing = await benchBilling(databaseUrl, 200);
+    try {
+      await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10', ...billing.env }, async (base) => {
+        results.push(
+          await measure(
+            'POST /api/v1/webhooks/stripe (new event; subscription re-read from Stripe)',
+            'postgres',
+            base,
+            {
+              requests: billing.deliveries,
+            },
+          ),
+        );
+      });
+    } finally {
+      await billing.fake.close();
+    }
     await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
       results.push(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
+      const who = await benchUser(base);
+      for (const scenario of await habitScenarios(base, who.cookie)) {
+        results.push(await measure(scenario.name, 'pglite', `${base}${scenario.path}`, scenario.init));
+      }
     });
   } finally {
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`);

@@ -68,3 +68,7 @@ if (!factory) {
 const app = await factory();
 await app.listen({ port, host: '127.0.0.1' });
 process.stdout.write('ready\n');
+// Close cleanly when the harness stops this server (pools drained; `--cpu-prof` writes its profile).
+process.once('SIGTERM', () => {
+  void (app as unknown as { close: () => Promise<void> }).close().finally(() => process.exit(0));
+});

@@ -4,7 +4,9 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createAuthInstance, createMailer, type Mailer, registerAuthModule } from './modules/auth/index.js';
-import { registerHabitsModule, unlimitedHabits } from './modules/habits/index.js';
+import { registerHabitsModule } from './modules/habits/index.js';
+import { registerInsightsModule } from './modules/insights/index.js';
+import { registerPaymentsModule } from './modules/payments/index.js';
 import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import type { DatabaseHandle } from './platform/db/client.js';
@@ -131,13 +133,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onAccountDeleted: () => authService.invalidateCredentials(),
     now,
   });
-  await registerHabitsModule(app, {
+  // Payments decides plan limits, so it comes before the modules it limits: pass
+  // `payments.habitLimits` to habits, read `payments.entitlements` in insights, and report their
+  // usage for GET /billing with `payments.registerUsage('activeHabits' | 'aiInsightsThisMonth', fn)`.
+  const payments = await registerPaymentsModule(app, { config, db: database.db, users, now, log: deps.logger });
+  const habits = await registerHabitsModule(app, {
     db: database.db,
     users,
-    limits: unlimitedHabits,
+    limits: payments.habitLimits,
     now,
     cacheSize: config.HABIT_CACHE_SIZE,
   });
+  payments.registerUsage('activeHabits', (userId) => habits.countActive(userId));
+  const insights = await registerInsightsModule(app, {
+    db: database.db,
+    config,
+    users,
+    habits,
+    entitlements: payments,
+    now,
+  });
+  payments.registerUsage('aiInsightsThisMonth', (userId) => insights.aiInsightsThisMonth(userId));
 
   return app;
 }

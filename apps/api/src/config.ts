@@ -87,6 +87,63 @@ const redisUrl = z.string().refine(
   { message: 'must be a redis:// or rediss:// URL' },
 );
 
+/** A plan limit: a whole number, or `unlimited` (null). */
+const planLimit = z.string().transform((value, ctx): number | null => {
+  const v = value.trim().toLowerCase();
+  if (v === 'unlimited') return null;
+  if (/^\d+$/.test(v) && Number(v) <= 1_000_000) return Number(v);
+  ctx.addIssue({ code: 'custom', message: 'use a whole number from 0 to 1000000, or `unlimited`' });
+  return z.NEVER;
+});
+
+/** The four variables that together turn billing on; set all of them or none. */
+export const STRIPE_VARIABLES = [
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_PRICE_PRO_MONTHLY',
+  'STRIPE_PRICE_PRO_YEARLY',
+] as const;
+
+const stripeId = (prefix: RegExp, example: string) =>
+  z.string().regex(prefix, { message: `must look like ${example}` });
+
+/** A 256-bit key for AES-256-GCM: 64 hex characters, or base64 of 32 bytes (`openssl rand -base64 32`). */
+export function decodeEncryptionKey(value: string): Buffer | null {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) {
+    const bytes = Buffer.from(v, v.includes('-') || v.includes('_') ? 'base64url' : 'base64');
+    return bytes.length === 32 ? bytes : null;
+  }
+  return null;
+}
+
+const ENCRYPTION_KEY_HINT = 'must be 32 random bytes as base64 or 64 hex characters (e.g. `openssl rand -base64 32`)';
+const encryptionKeyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'use 1-32 letters, digits, _ or -' });
+
+/** Retired encryption keys, still read (never written): `id:key,id:key`. */
+const encryptionKeysOld = z.string().transform((value, ctx): Array<{ id: string; key: string }> => {
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const out: Array<{ id: string; key: string }> = [];
+  for (const [index, entry] of entries.entries()) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const key = colon > 0 ? entry.slice(colon + 1) : '';
+    if (!encryptionKeyId.safeParse(id).success || decodeEncryptionKey(key) === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1} is not \`id:key\` (id: 1-32 letters, digits, _ or -; key ${ENCRYPTION_KEY_HINT.replace('must be ', '')})`,
+      });
+      return z.NEVER;
+    }
+    out.push({ id, key });
+  }
+  return out;
+});
+
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: port.default(3000),
@@ -113,7 +170,33 @@ export const EnvSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default('Habitual <no-reply@habitual.local>'),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(15_000),
+  OPENAI_API_KEY: z.string().min(1).max(1000).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AI_MODEL: z.string().min(1).max(200).default('gpt-4o-mini'),
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(20_000),
+  AI_MAX_RETRIES: z.coerce.number().int().min(0).max(2).default(2),
+  AI_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
+  AI_INSIGHTS_MONTHLY_CAP: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => decodeEncryptionKey(value) !== null, { message: ENCRYPTION_KEY_HINT })
+    .optional(),
+  ENCRYPTION_KEY_ID: encryptionKeyId.default('k1'),
+  ENCRYPTION_KEYS_OLD: encryptionKeysOld.default([]),
   HABIT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(2_000),
+  STRIPE_SECRET_KEY: stripeId(
+    /^(sk|rk)_(test|live)_\S+$/,
+    'sk_test_… or sk_live_… (or a restricted rk_… key)',
+  ).optional(),
+  STRIPE_WEBHOOK_SECRET: stripeId(/^whsec_\S+$/, 'whsec_… (the signing secret of the webhook endpoint)').optional(),
+  STRIPE_PRICE_PRO_MONTHLY: stripeId(/^\S+$/, 'price_… (a price id, without spaces)').optional(),
+  STRIPE_PRICE_PRO_YEARLY: stripeId(/^\S+$/, 'price_… (a price id, without spaces)').optional(),
+  STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PLAN_FREE_ACTIVE_HABITS: planLimit.default(5),
+  PLAN_FREE_AI_INSIGHTS_PER_MONTH: planLimit.default(3),
+  PLAN_PRO_ACTIVE_HABITS: planLimit.default(null),
+  PLAN_PRO_AI_INSIGHTS_PER_MONTH: planLimit.default(100),
 });
 
 type ParsedEnv = z.infer<typeof EnvSchema>;
@@ -128,8 +211,11 @@ export interface Config
       | 'PUBLIC_URL'
       | 'BETTER_AUTH_SECRET'
       | 'REQUIRE_EMAIL_VERIFICATION'
+      | 'APP_URL'
     >
   > {
+  /** Where Stripe Checkout and the Billing Portal send the user back to (the web app); default PUBLIC_URL. */
+  readonly APP_URL: string;
   /** Where clients reach the API (links in mail, cookie security); default http://localhost:PORT. */
   readonly PUBLIC_URL: string;
   /** Signs session cookies and tokens. Required in production; a fixed development value otherwise. */
@@ -174,6 +260,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(problems);
   }
   const parsed = result.data;
+  const keyProblems: string[] = [];
+  if (parsed.ENCRYPTION_KEYS_OLD.length > 0 && !parsed.ENCRYPTION_KEY) {
+    keyProblems.push('ENCRYPTION_KEYS_OLD: needs ENCRYPTION_KEY (the current key) to be set as well');
+  }
+  if (parsed.ENCRYPTION_KEYS_OLD.some((old) => old.id === parsed.ENCRYPTION_KEY_ID)) {
+    keyProblems.push(
+      `ENCRYPTION_KEYS_OLD: id ${parsed.ENCRYPTION_KEY_ID} is the current ENCRYPTION_KEY_ID; give the new key a new id`,
+    );
+  }
+  if (keyProblems.length > 0) throw new ConfigError(keyProblems);
+  const stripeSet = STRIPE_VARIABLES.filter((name) => parsed[name] !== undefined);
+  if (stripeSet.length > 0 && stripeSet.length < STRIPE_VARIABLES.length) {
+    throw new ConfigError(
+      STRIPE_VARIABLES.filter((name) => parsed[name] === undefined).map(
+        (name) =>
+          `${name}: required because ${stripeSet.join(', ')} ${stripeSet.length === 1 ? 'is' : 'are'} set (billing needs all of ${STRIPE_VARIABLES.join(', ')}, or none of them for self-hosted mode)`,
+      ),
+    );
+  }
   if (parsed.NODE_ENV === 'production') {
     const missing: string[] = [];
     if (!parsed.BETTER_AUTH_SECRET)
@@ -189,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     TRUST_PROXY: Array.isArray(parsed.TRUST_PROXY) ? Object.freeze([...parsed.TRUST_PROXY]) : parsed.TRUST_PROXY,
     MIGRATE_ON_START: parsed.MIGRATE_ON_START ?? parsed.DATABASE_URL === undefined,
     PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
+    APP_URL: (parsed.APP_URL ?? parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     BETTER_AUTH_SECRET: parsed.BETTER_AUTH_SECRET ?? DEVELOPMENT_SECRET,
     REQUIRE_EMAIL_VERIFICATION: parsed.REQUIRE_EMAIL_VERIFICATION ?? parsed.NODE_ENV === 'production',
   });
@@ -196,6 +302,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** Never echo credentials embedded in URLs back into logs. */
 function redactValue(name: string, value: string): string {
+  if (name.endsWith('_KEY') || name.startsWith('ENCRYPTION_KEY')) return '<secret; not shown>';
+  if (name.endsWith('_SECRET') || name.endsWith('_SECRET_KEY')) return '<secret; not shown>';
   if (name.endsWith('_URL')) {
     try {
       const url = new URL(value);

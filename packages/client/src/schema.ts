@@ -1008,6 +1008,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/billing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get my plan, subscription and limits
+     * @description The plan, the Stripe subscription as last reported by Stripe (status, interval, period end, whether it was cancelled), and each allowance with its current usage. Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).
+     */
+    get: operations['getBilling'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/checkout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a Pro subscription (Stripe Checkout)
+     * @description Returns the URL of a Stripe Checkout page for Pro, billed monthly or yearly. Asking again within 10 minutes (a double click) returns the same page. When the payment succeeds Stripe tells the API by webhook, and the plan changes to Pro; Stripe then sends the user back to the app's `/billing` page. A user who is already on Pro gets 409 `CONFLICT` (use the portal). Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).
+     */
+    post: operations['createCheckout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/portal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Manage my subscription (Stripe Billing Portal)
+     * @description Returns the URL of the Stripe Billing Portal, where the user changes the interval, updates the card, sees invoices or cancels. Changes reach the API by webhook. A user who never started a checkout gets 409 `CONFLICT`. Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).
+     */
+    post: operations['createBillingPortalSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/stripe': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Receive a Stripe event
+     * @description For Stripe only. Configure it in the Stripe Dashboard (Developers → Webhooks) with the events `checkout.session.completed`, `customer.subscription.created`, `customer.subscription.updated`, `customer.subscription.deleted`, `invoice.paid`, `invoice.payment_failed` . The `Stripe-Signature` header is checked over the exact body bytes (400 when it does not match or is older than 5 minutes). Each event id is applied once: a repeated delivery answers 200 `duplicate` and changes nothing. The subscription an event names is re-read from Stripe, so events may arrive in any order. Other event types answer 200 `ignored`. When the result cannot be stored the answer is 5xx and Stripe retries. Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).
+     */
+    post: operations['receiveStripeWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/today': {
     parameters: {
       query?: never;
@@ -1221,6 +1301,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/insights/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Statistics-based insights (no AI)
+     * @description Computed from the user's own check-ins in their time zone, with no AI: per habit the best and worst weekday (last 12 weeks), the trend (last 4 weeks against the 4 before), streaks at risk today and records just reached; overall the strongest and weakest habit, and the same facts as short sentences in `highlights`. Always available, also on servers without an AI provider.
+     */
+    get: operations['getInsightsSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/insights': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List my AI insights
+     * @description Newest first, paginated with `?limit=` and the opaque `?cursor=` of the previous page.
+     */
+    get: operations['listInsights'];
+    put?: never;
+    /**
+     * Generate an AI insight
+     * @description Asks the AI provider for an insight written from the statistics of `GET /api/v1/insights/summary` (and nothing else), validates the structured answer and stores it with the model, token usage and latency.
+     *
+     *     - The same statistics within 24 hours answer **200** with the stored insight (no new generation, no quota used) unless `?refresh=true`; a new insight answers **201**.
+     *     - Server-paid insights count against the plan's monthly quota (UTC calendar month): over it, **429 `QUOTA_EXCEEDED`** with `resetsAt` in `details`. With the user's own key (`PUT /api/v1/me/ai-key`) there is no quota.
+     *     - At most `AI_RATE_LIMIT_PER_HOUR` generations per user per hour: **429 `RATE_LIMITED`** with `Retry-After`.
+     *     - No habits: **409 `CONFLICT`** (no AI call). A generation for the same statistics already running: **409** with `Retry-After`.
+     *     - No provider configured and no own key: **503 `SERVICE_UNAVAILABLE`**. Provider timeout: **504 `UPSTREAM_TIMEOUT`**. Provider rate limiting: **503 `UPSTREAM_RATE_LIMITED`** with `Retry-After`. Provider failure, rejected key or an answer that does not match the schema: **502 `UPSTREAM_ERROR`** (`details[0].reason` says which). Failed generations store nothing and use no quota.
+     */
+    post: operations['generateInsight'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/insights/{insightId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get one AI insight
+     * @description Another user's insight answers 404, as does an id that does not exist.
+     */
+    get: operations['getInsight'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete an AI insight
+     * @description Deleting an insight does not give its quota back: the quota counts generations.
+     */
+    delete: operations['deleteInsight'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/ai-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether I stored my own AI key
+     * @description Answers only whether a key is stored, its last 4 characters and when. The key is never returned.
+     */
+    get: operations['getAiKey'];
+    /**
+     * Store my own AI key
+     * @description Stores (or replaces) the user's own key for the server's AI provider, encrypted with AES-256-GCM; it is never returned or logged. AI insights generated with it do not count against the plan's quota. The key is sent to the provider the server is configured for (`OPENAI_BASE_URL`, OpenAI by default): a base URL cannot be supplied. Needs `ENCRYPTION_KEY` on the server (else 503). The key is checked on first use, not here.
+     */
+    put: operations['setAiKey'];
+    post?: never;
+    /**
+     * Delete my own AI key
+     * @description Removes the stored key (idempotent). Later insights use the server provider and the quota.
+     */
+    delete: operations['deleteAiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1255,6 +1437,21 @@ export interface components {
        * @default 600
        */
       rateLimitPerMinute: number;
+    };
+    /**
+     * @example {
+     *       "interval": "month"
+     *     }
+     * @example {
+     *       "interval": "year"
+     *     }
+     */
+    CreateCheckoutInput: {
+      /**
+       * @description How often the Pro subscription is billed.
+       * @enum {string}
+       */
+      interval: 'month' | 'year';
     };
     /**
      * @description A calendar day `YYYY-MM-DD` in the user's time zone (not an instant).
@@ -1462,6 +1659,16 @@ export interface components {
       }[];
     };
     /**
+     * @description Your own AI provider key. Insights generated with it do not count against your plan's quota.
+     * @example {
+     *       "apiKey": "sk-proj-your-own-key"
+     *     }
+     */
+    SetAiKeyInput: {
+      /** @description An API key of the server's AI provider (OpenAI by default). Stored encrypted; never returned. */
+      apiKey: string;
+    };
+    /**
      * @description Only these fields can be changed here; any other field (id, email, role, plan…) is rejected.
      * @example {
      *       "timezone": "Asia/Tokyo",
@@ -1559,6 +1766,120 @@ export interface components {
       key: string;
     };
     /**
+     * @description The user's plan, subscription and limits.
+     * @example {
+     *       "plan": "free",
+     *       "status": null,
+     *       "interval": null,
+     *       "currentPeriodEnd": null,
+     *       "cancelAtPeriodEnd": false,
+     *       "entitlements": {
+     *         "activeHabits": {
+     *           "limit": 5,
+     *           "used": 3
+     *         },
+     *         "aiInsightsPerMonth": {
+     *           "limit": 3,
+     *           "used": 1
+     *         }
+     *       }
+     *     }
+     * @example {
+     *       "plan": "pro",
+     *       "status": "active",
+     *       "interval": "year",
+     *       "currentPeriodEnd": "2027-11-21T09:30:00.000Z",
+     *       "cancelAtPeriodEnd": false,
+     *       "entitlements": {
+     *         "activeHabits": {
+     *           "limit": null,
+     *           "used": 12
+     *         },
+     *         "aiInsightsPerMonth": {
+     *           "limit": 100,
+     *           "used": 7
+     *         }
+     *       }
+     *     }
+     */
+    Billing: {
+      /**
+       * @description `free`, or `pro` while a Pro subscription is active, trialing or past due (Stripe still retrying).
+       * @enum {string}
+       */
+      plan: 'free' | 'pro';
+      /** @description null: the user has never subscribed. */
+      status:
+        | ('active' | 'trialing' | 'past_due' | 'unpaid' | 'incomplete' | 'incomplete_expired' | 'paused' | 'canceled')
+        | null;
+      interval: ('month' | 'year') | null;
+      /** @description When the current billing period ends (and the subscription renews or, if cancelled, ends). */
+      currentPeriodEnd: string | null;
+      /** @description The subscription was cancelled and ends at `currentPeriodEnd`. */
+      cancelAtPeriodEnd: boolean;
+      /** @description What the plan allows, and the current usage. */
+      entitlements: {
+        /** @description Habits that are not archived. */
+        activeHabits: {
+          /** @description What the plan allows; null: unlimited. */
+          limit: number | null;
+          /** @description How much is in use now. */
+          used: number;
+        };
+        /** @description AI insights generated this calendar month (UTC). */
+        aiInsightsPerMonth: {
+          /** @description What the plan allows; null: unlimited. */
+          limit: number | null;
+          /** @description How much is in use now. */
+          used: number;
+        };
+      };
+    };
+    /**
+     * @example {
+     *       "interval": "month"
+     *     }
+     * @example {
+     *       "interval": "year"
+     *     }
+     */
+    CreateCheckout: {
+      /**
+       * @description How often the Pro subscription is billed.
+       * @enum {string}
+       */
+      interval: 'month' | 'year';
+    };
+    /**
+     * @description A Stripe-hosted page (Checkout or the Billing Portal) for the user to open.
+     * @example {
+     *       "url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3"
+     *     }
+     */
+    BillingRedirect: {
+      /**
+       * Format: uri
+       * @description Open this Stripe-hosted page in the browser; Stripe sends the user back to the app after.
+       */
+      url: string;
+    };
+    /**
+     * @description The event was accepted; Stripe does not deliver it again.
+     * @example {
+     *       "received": true,
+     *       "outcome": "applied"
+     *     }
+     */
+    WebhookAck: {
+      /** @constant */
+      received: true;
+      /**
+       * @description `applied`: the event was recorded and the subscription re-read from Stripe; `duplicate`: this event id was already processed, nothing changed; `ignored`: an event type or object Habitual does not act on.
+       * @enum {string}
+       */
+      outcome: 'applied' | 'duplicate' | 'ignored';
+    };
+    /**
      * @description A stable, machine-readable error code.
      * @enum {string}
      */
@@ -1577,6 +1898,7 @@ export interface components {
       | 'QUOTA_EXCEEDED'
       | 'INTERNAL'
       | 'UPSTREAM_ERROR'
+      | 'UPSTREAM_RATE_LIMITED'
       | 'SERVICE_UNAVAILABLE'
       | 'UPSTREAM_TIMEOUT';
     ErrorDetail: {
@@ -2116,6 +2438,299 @@ export interface components {
         /** @description True once the process has begun a graceful shutdown. */
         shuttingDown: boolean;
       };
+    };
+    /** @description How often a habit was completed on one weekday over the last 12 weeks. */
+    WeekdayRate: {
+      /** @description 0 = Sunday … 6 = Saturday. */
+      weekday: number;
+      /** @enum {string} */
+      name: 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday';
+      /** @description Completed days / counted days of that weekday (0..1). */
+      completionRate: number;
+      /** @description How many days of that weekday were counted (skipped days are excused). */
+      days: number;
+    };
+    /** @description The last 4 weeks against the 4 weeks before. */
+    HabitTrend: {
+      /** @description Completion rate of the last 28 days up to today; null without counted days. */
+      last4Weeks: number | null;
+      /** @description Completion rate of the 28 days before those; null without counted days. */
+      previous4Weeks: number | null;
+      /** @description `last4Weeks - previous4Weeks`; null when either is null. */
+      change: number | null;
+      /**
+       * @description `up`/`down` when the rate moved by at least 5 points, `flat` otherwise, `unknown` without both rates.
+       * @enum {string}
+       */
+      direction: 'up' | 'down' | 'flat' | 'unknown';
+    };
+    /** @description The numbers of one habit, from its own check-ins. */
+    HabitInsightSummary: {
+      habitId: string;
+      name: string;
+      /** @enum {string} */
+      type: 'boolean' | 'measurable';
+      /** @description Habit strength today (0..1). */
+      score: number;
+      /** @description Length of the current streak in days; 0 when none. */
+      currentStreak: number;
+      /** @description Length of the longest streak ever; 0 when none. */
+      bestStreak: number;
+      completedToday: boolean;
+      /** @description Null when there are not enough days yet or every weekday is equal. */
+      bestWeekday: components['schemas']['WeekdayRate'] | null;
+      worstWeekday: components['schemas']['WeekdayRate'] | null;
+      trend: components['schemas']['HabitTrend'];
+      /** @description The current streak ended yesterday and today is still open: it breaks unless done today. */
+      streakAtRisk: boolean;
+      /** @description The current streak became the longest ever (beating an earlier streak) today or yesterday. */
+      newRecord: boolean;
+    };
+    /**
+     * @description Statistics-based insights computed from the user's own check-ins, in their time zone. No AI involved: always available.
+     * @example {
+     *       "today": "2026-03-15",
+     *       "timezone": "Europe/Berlin",
+     *       "habitCount": 1,
+     *       "habits": [
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "name": "Meditate",
+     *           "type": "boolean",
+     *           "score": 0.62,
+     *           "currentStreak": 6,
+     *           "bestStreak": 6,
+     *           "completedToday": false,
+     *           "bestWeekday": {
+     *             "weekday": 1,
+     *             "name": "Monday",
+     *             "completionRate": 1,
+     *             "days": 12
+     *           },
+     *           "worstWeekday": {
+     *             "weekday": 6,
+     *             "name": "Saturday",
+     *             "completionRate": 0.25,
+     *             "days": 12
+     *           },
+     *           "trend": {
+     *             "last4Weeks": 0.71,
+     *             "previous4Weeks": 0.5,
+     *             "change": 0.21,
+     *             "direction": "up"
+     *           },
+     *           "streakAtRisk": true,
+     *           "newRecord": true
+     *         }
+     *       ],
+     *       "streaksAtRisk": [
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "name": "Meditate",
+     *           "currentStreak": 6
+     *         }
+     *       ],
+     *       "recordsReached": [
+     *         {
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *           "name": "Meditate",
+     *           "streak": 6,
+     *           "previousBest": 5
+     *         }
+     *       ],
+     *       "strongest": {
+     *         "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+     *         "name": "Meditate",
+     *         "score": 0.62
+     *       },
+     *       "weakest": null,
+     *       "highlights": [
+     *         "\"Meditate\": your 6-day streak ends unless you check in today.",
+     *         "\"Meditate\": new record, 6 days in a row (best before: 5)."
+     *       ]
+     *     }
+     */
+    InsightsSummary: {
+      /** @description `YYYY-MM-DD` in the user's time zone. */
+      today: string;
+      /** @description The IANA time zone the days are computed in. */
+      timezone: string;
+      habitCount: number;
+      /** @description Every active habit, in the user's order. */
+      habits: components['schemas']['HabitInsightSummary'][];
+      /** @description Habits whose streak breaks unless checked in today, longest streak first. */
+      streaksAtRisk: {
+        habitId: string;
+        name: string;
+        currentStreak: number;
+      }[];
+      /** @description Habits whose current streak just became their longest ever. */
+      recordsReached: {
+        habitId: string;
+        name: string;
+        streak: number;
+        previousBest: number;
+      }[];
+      /** @description The habit with the highest strength; null without habits. */
+      strongest: {
+        habitId: string;
+        name: string;
+        score: number;
+      } | null;
+      /** @description The habit with the lowest strength; null with fewer than two habits. */
+      weakest: {
+        habitId: string;
+        name: string;
+        score: number;
+      } | null;
+      /** @description The same facts as short English sentences, most urgent first. */
+      highlights: string[];
+    };
+    /**
+     * @description An AI-written insight, grounded in the statistics of GET /api/v1/insights/summary.
+     * @example {
+     *       "id": "5d0c3a57-1f3e-4a8e-9c53-6a8e2f9b7d10",
+     *       "title": "Strong weekdays, shaky weekends",
+     *       "summary": "Meditation is at 71% over the last four weeks, up from 50%. Saturdays are where the streak breaks.",
+     *       "observations": [
+     *         {
+     *           "text": "Mondays are perfect (12 of 12); Saturdays 3 of 12.",
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+     *         }
+     *       ],
+     *       "suggestions": [
+     *         {
+     *           "text": "Meditate right after breakfast on Saturdays.",
+     *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+     *         }
+     *       ],
+     *       "model": "gpt-4o-mini",
+     *       "source": "server",
+     *       "usage": {
+     *         "inputTokens": 812,
+     *         "outputTokens": 164,
+     *         "totalTokens": 976
+     *       },
+     *       "latencyMs": 2150,
+     *       "basedOn": {
+     *         "today": "2026-03-15",
+     *         "habitCount": 1
+     *       },
+     *       "createdAt": "2026-03-15T08:30:00.000Z"
+     *     }
+     */
+    Insight: {
+      id: string;
+      title: string;
+      summary: string;
+      observations: {
+        /** @description One sentence or two, grounded in the numbers. */
+        text: string;
+        /** @description The id of the habit this is about (from the statistics), or null when it is about all habits. */
+        habitId: string | null;
+      }[];
+      suggestions: {
+        /** @description One sentence or two, grounded in the numbers. */
+        text: string;
+        /** @description The id of the habit this is about (from the statistics), or null when it is about all habits. */
+        habitId: string | null;
+      }[];
+      /** @description The model that wrote it, as the provider reported it. */
+      model: string;
+      /**
+       * @description `own_key`: generated with the user's own API key (not counted in the quota).
+       * @enum {string}
+       */
+      source: 'server' | 'own_key';
+      /** @description Token usage as the provider reported it (null when it did not). */
+      usage: {
+        inputTokens: number | null;
+        outputTokens: number | null;
+        totalTokens: number | null;
+      };
+      /** @description How long the provider took, retries included. */
+      latencyMs: number;
+      /** @description The day and the number of habits of the statistics it was written from. */
+      basedOn: {
+        /** @description `YYYY-MM-DD` in the user's time zone. */
+        today: string;
+        habitCount: number;
+      };
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /**
+     * @description A page of insights, newest first.
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "5d0c3a57-1f3e-4a8e-9c53-6a8e2f9b7d10",
+     *           "title": "Strong weekdays, shaky weekends",
+     *           "summary": "Meditation is at 71% over the last four weeks, up from 50%. Saturdays are where the streak breaks.",
+     *           "observations": [
+     *             {
+     *               "text": "Mondays are perfect (12 of 12); Saturdays 3 of 12.",
+     *               "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+     *             }
+     *           ],
+     *           "suggestions": [
+     *             {
+     *               "text": "Meditate right after breakfast on Saturdays.",
+     *               "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+     *             }
+     *           ],
+     *           "model": "gpt-4o-mini",
+     *           "source": "server",
+     *           "usage": {
+     *             "inputTokens": 812,
+     *             "outputTokens": 164,
+     *             "totalTokens": 976
+     *           },
+     *           "latencyMs": 2150,
+     *           "basedOn": {
+     *             "today": "2026-03-15",
+     *             "habitCount": 1
+     *           },
+     *           "createdAt": "2026-03-15T08:30:00.000Z"
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    InsightList: {
+      data: components['schemas']['Insight'][];
+      /** @description Pass as `?cursor=` to get the next page; `null` on the last page. */
+      nextCursor: string | null;
+    };
+    /**
+     * @description Your own AI provider key. Insights generated with it do not count against your plan's quota.
+     * @example {
+     *       "apiKey": "sk-proj-your-own-key"
+     *     }
+     */
+    SetAiKey: {
+      /** @description An API key of the server's AI provider (OpenAI by default). Stored encrypted; never returned. */
+      apiKey: string;
+    };
+    /**
+     * @description Whether the user has stored their own AI key. The key itself is never returned.
+     * @example {
+     *       "set": true,
+     *       "last4": "-key",
+     *       "updatedAt": "2026-03-15T08:30:00.000Z"
+     *     }
+     * @example {
+     *       "set": false,
+     *       "last4": null,
+     *       "updatedAt": null
+     *     }
+     */
+    AiKeyStatus: {
+      set: boolean;
+      /** @description The last 4 characters of the stored key, to recognise it; null when none. */
+      last4: string | null;
+      /** @description When the key was stored; null when none. */
+      updatedAt: string | null;
     };
     /**
      * @description The signed-in user.
@@ -6334,6 +6949,376 @@ export interface operations {
       };
     };
   };
+  getBilling: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The plan, subscription and limits. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Billing'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createCheckout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCheckoutInput'];
+      };
+    };
+    responses: {
+      /** @description The Checkout page to open. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingRedirect'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createBillingPortalSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The Billing Portal page to open. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingRedirect'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  receiveStripeWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `t=<timestamp>,v1=<signature>`, as Stripe sends it. */
+        'stripe-signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The Stripe event, as JSON; read as raw bytes for the signature check. */
+    requestBody: {
+      content: {
+        'application/json': unknown;
+      };
+    };
+    responses: {
+      /** @description Accepted; Stripe will not deliver this event again. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookAck'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getToday: {
     parameters: {
       query?: never;
@@ -7557,6 +8542,660 @@ export interface operations {
       };
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getInsightsSummary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The statistics summary. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InsightsSummary'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listInsights: {
+    parameters: {
+      query?: {
+        /** @description How many items to return (1–100, default 20). */
+        limit?: number;
+        /** @description The opaque `nextCursor` of the previous page; omit it for the first page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of insights. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InsightList'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  generateInsight: {
+    parameters: {
+      query?: {
+        /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off. */
+        refresh?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The insight stored for the same statistics within the last 24 hours. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Insight'];
+        };
+      };
+      /** @description A new insight. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Insight'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description `QUOTA_EXCEEDED`: The plan's quota for this period is used up; `details` says when it resets.
+       *
+       *     `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`.
+       */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
+       *
+       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now.
+       */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getInsight: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The insight id. */
+        insightId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The insight. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Insight'];
+        };
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteInsight: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The insight id. */
+        insightId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getAiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key status. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AiKeyStatus'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  setAiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetAiKeyInput'];
+      };
+    };
+    responses: {
+      /** @description The key is stored. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AiKeyStatus'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteAiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No key is stored any more. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -44,6 +44,11 @@ export const errorCatalog = {
     description: 'An unexpected error; the message is masked and the cause is logged under the request id.',
   },
   UPSTREAM_ERROR: { status: 502, description: 'An outside service (payments, AI provider) failed.' },
+  UPSTREAM_RATE_LIMITED: {
+    status: 503,
+    description:
+      'An outside service (the AI provider) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.',
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     description: 'The service, or a feature it depends on, is not available right now.',

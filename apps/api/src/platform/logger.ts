@@ -14,6 +14,7 @@ export const REDACT_PATHS = [
   '*.currentPassword',
   '*.token',
   '*.apiKey',
+  'req.body.apiKey',
   '*.secret',
   '*.authorization',
   '*.cookie',

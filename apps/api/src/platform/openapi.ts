@@ -25,12 +25,27 @@ export const TAGS = [
     description:
       'Habits, their check-ins, streaks, strength and statistics, computed as the Loop Habit Tracker does. Dates are calendar days `YYYY-MM-DD` in the user\'s time zone (see `PATCH /api/v1/me`); "today" also honours the user\'s day-start hour.',
   },
+  {
+    name: 'Insights',
+    description:
+      "Statistics-based insights (no AI, always available) and AI-written insights grounded in them, with monthly quotas; the user's own AI provider key (`/me/ai-key`).",
+  },
   { name: 'Users', description: 'The signed-in user: profile, time zone, export and account deletion.' },
   {
     name: 'API keys',
     description: 'Keys for integrations, sent as `x-api-key`. Managed with a session, not with a key.',
   },
   { name: 'Admin', description: 'User administration; needs the admin role.' },
+  {
+    name: 'Billing',
+    description:
+      'The plan (Free or Pro), its limits and usage, and the Stripe-hosted pages to subscribe (Checkout) and to manage the subscription (Billing Portal). Without Stripe keys the server is self-hosted: every account has Pro features and these routes answer 503.',
+  },
+  {
+    name: 'Webhooks',
+    description:
+      'Called by Stripe, not by clients: authenticated by the `Stripe-Signature` header over the exact body, not by a session or key.',
+  },
   { name: 'Health', description: 'Liveness and readiness probes for orchestrators and load balancers.' },
 ] as const;
 

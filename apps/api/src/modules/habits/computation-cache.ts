@@ -1,3 +1,4 @@
+import type { HabitWithSummary } from '@habitual/shared';
 import type { CheckIn as DomainCheckIn, HabitComputation, HabitSummary } from './domain/index.js';
 
 /** A stored check-in as the rules read it, with when it was last written. */
@@ -9,6 +10,8 @@ export interface CachedHabit {
   /** Oldest first, one per date. */
   checkIns: StoredCheckIn[];
   computed?: { today: number; computation: HabitComputation; summary: HabitSummary };
+  /** The API view of the habit that day, at a position (reordering does not bump the revision). */
+  view?: { today: number; position: number; item: HabitWithSummary };
 }
 
 /**

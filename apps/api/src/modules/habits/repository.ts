@@ -56,6 +56,14 @@ export function createHabitsRepository(db: Database) {
     .orderBy(asc(habits.position), asc(habits.id))
     .prepare('habits_active_with_clocking');
 
+  const activeKeysWithClocking = db
+    .select({ ...clocking, id: habits.id, revision: habits.revision, position: habits.position })
+    .from(user)
+    .leftJoin(habits, and(eq(habits.userId, user.id), isNull(habits.archivedAt)))
+    .where(eq(user.id, sql.placeholder('userId')))
+    .orderBy(asc(habits.position), asc(habits.id))
+    .prepare('habits_active_keys_with_clocking');
+
   const oneWithClocking = db
     .select({ ...clocking, habit: habits })
     .from(user)
@@ -71,6 +79,31 @@ export function createHabitsRepository(db: Database) {
       const first = rows[0];
       if (!first) return undefined;
       return { clocking: toClocking(first), habits: rows.flatMap((r) => (r.habit ? [r.habit] : [])) };
+    },
+
+    /** The user's zone and the (id, revision, position) of every active habit, in their order. */
+    async activeHabitKeys(
+      userId: string,
+    ): Promise<{ clocking: Clocking; habits: { id: string; revision: number; position: number }[] } | undefined> {
+      const rows = await activeKeysWithClocking.execute({ userId });
+      const first = rows[0];
+      if (!first) return undefined;
+      const keys: { id: string; revision: number; position: number }[] = [];
+      for (const r of rows) {
+        if (r.id !== null && r.revision !== null && r.position !== null) {
+          keys.push({ id: r.id, revision: r.revision, position: r.position });
+        }
+      }
+      return { clocking: toClocking(first), habits: keys };
+    },
+
+    /** Full rows of the listed habits of the user. */
+    async habitsByIds(userId: string, habitIds: readonly string[]): Promise<HabitRow[]> {
+      if (habitIds.length === 0) return [];
+      return db
+        .select()
+        .from(habits)
+        .where(and(eq(habits.userId, userId), inArray(habits.id, [...habitIds])));
     },
 
     /** One page of the user's habits (active or archived), after the keyset cursor. */

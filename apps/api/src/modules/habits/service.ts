@@ -13,7 +13,7 @@ import {
 import { AppError } from '../../platform/app-error.js';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import type { Database } from '../../platform/db/client.js';
-import { HabitCache, type StoredCheckIn } from './computation-cache.js';
+import { type CachedHabit, HabitCache, type StoredCheckIn } from './computation-cache.js';
 import {
   addDays,
   bestStreaks,
@@ -199,6 +199,8 @@ export function createHabitsService(deps: {
 }) {
   const { habits: repo } = deps;
   const cache = new HabitCache(deps.cacheSize);
+  /** Reads of check-ins in flight, by `habitId:revision`. */
+  const loading = new Map<string, Promise<CachedHabit>>();
 
   function todayOf(clocking: Clocking): number {
     return localTodayDayNumber(deps.now(), clocking.timezone, clocking.dayStartHour);
@@ -209,26 +211,53 @@ export function createHabitsService(deps: {
    * habits not in the cache with ONE statement.
    */
   async function computeAll(userId: string, rows: readonly HabitRow[], today: number) {
-    const entries = new Map<string, ReturnType<HabitCache['get']>>();
-    const missing: string[] = [];
+    const entries = new Map<string, CachedHabit>();
+    const waits: Promise<void>[] = [];
+    const missing: HabitRow[] = [];
     for (const row of rows) {
       const entry = cache.get(row.id, row.revision);
-      if (entry) entries.set(row.id, entry);
-      else missing.push(row.id);
+      if (entry) {
+        entries.set(row.id, entry);
+        continue;
+      }
+      const pending = loading.get(`${row.id}:${row.revision}`);
+      if (pending) waits.push(pending.then((entry) => void entries.set(row.id, entry)));
+      else missing.push(row);
     }
     if (missing.length > 0) {
-      const byHabit = new Map<string, StoredCheckIn[]>(missing.map((id) => [id, []]));
-      for (const row of await repo.checkInsOf(userId, missing)) byHabit.get(row.habitId)?.push(toStoredCheckIn(row));
-      for (const row of rows) {
-        const checkIns = byHabit.get(row.id);
-        if (!checkIns) continue;
-        const entry = { revision: row.revision, checkIns };
-        entries.set(row.id, entry);
-        cache.set(row.id, entry);
+      // One statement for every habit not in the cache. Concurrent requests for the same
+      // habits (a home screen opened on several devices, a cold start) share that read.
+      const read = repo
+        .checkInsOf(
+          userId,
+          missing.map((row) => row.id),
+        )
+        .then((all) => {
+          const byHabit = new Map<string, StoredCheckIn[]>(missing.map((row) => [row.id, []]));
+          for (const c of all) byHabit.get(c.habitId)?.push(toStoredCheckIn(c));
+          return byHabit;
+        });
+      for (const row of missing) {
+        const key = `${row.id}:${row.revision}`;
+        const load = read.then((byHabit) => {
+          const entry: CachedHabit = {
+            revision: row.revision,
+            checkIns: byHabit.get(row.id) ?? [],
+          };
+          cache.set(row.id, entry);
+          return entry;
+        });
+        loading.set(key, load);
+        waits.push(load.then((entry) => void entries.set(row.id, entry)));
+        void load.then(
+          () => loading.delete(key),
+          () => loading.delete(key),
+        );
       }
     }
+    await Promise.all(waits);
     return rows.map((row) => {
-      const entry = entries.get(row.id) as NonNullable<ReturnType<HabitCache['get']>>;
+      const entry = entries.get(row.id) as CachedHabit;
       if (!entry.computed || entry.computed.today !== today) {
         const computation = computeHabit(definitionOf(row), entry.checkIns, today);
         entry.computed = { today, computation, summary: summarizeHabit(computation) };
@@ -242,12 +271,12 @@ export function createHabitsService(deps: {
   async function withSummaries(userId: string, rows: readonly HabitRow[], clocking: Clocking) {
     const today = todayOf(clocking);
     const computed = await computeAll(userId, rows, today);
-    return computed.map(
-      ({ row, computed: c, todayEntry }): HabitWithSummary => ({
-        ...toHabit(row),
-        summary: toSummary(c.summary, todayEntry, row.id),
-      }),
-    );
+    return computed.map(({ row, entry, computed: c, todayEntry }): HabitWithSummary => {
+      if (entry.view && entry.view.today === today && entry.view.position === row.position) return entry.view.item;
+      const item = { ...toHabit(row), summary: toSummary(c.summary, todayEntry, row.id) };
+      entry.view = { today, position: row.position, item };
+      return item;
+    });
   }
 
   async function loadHabit(userId: string, habitId: string) {
@@ -279,8 +308,15 @@ export function createHabitsService(deps: {
     return { from, to };
   }
 
-  async function assertWithinLimit(userId: string, tx: Parameters<HabitsRepository['countActive']>[1]) {
-    const limit = await deps.limits.activeHabitLimit(userId);
+  /**
+   * `limit` is asked for before the transaction opens (the answer may need the database, and an
+   * embedded database has a single connection); the count is taken inside it, under the lock.
+   */
+  async function assertWithinLimit(
+    userId: string,
+    limit: number | null,
+    tx: Parameters<HabitsRepository['countActive']>[1],
+  ) {
     if (limit === null) return;
     const usage = await repo.countActive(userId, tx);
     if (usage >= limit) {
@@ -315,9 +351,10 @@ export function createHabitsService(deps: {
         targetDirection: input.target?.direction ?? null,
         startDate: input.startDate ?? today,
       };
+      const limit = await deps.limits.activeHabitLimit(userId);
       const row = await deps.db.transaction(async (tx) => {
         await repo.lockUserHabits(userId, tx);
-        await assertWithinLimit(userId, tx);
+        await assertWithinLimit(userId, limit, tx);
         return repo.insertHabit(userId, values, tx);
       });
       const [created] = await withSummaries(userId, [row], clocking);
@@ -342,12 +379,28 @@ export function createHabitsService(deps: {
     },
 
     async today(userId: string): Promise<Today> {
-      const found = await repo.activeHabits(userId);
+      // The home screen reads only (id, revision, position) of each active habit: a cached view
+      // at that revision and position is current. Full rows are read only for the others.
+      const found = await repo.activeHabitKeys(userId);
       if (!found) throw new AppError('NOT_FOUND', 'User not found');
+      const today = todayOf(found.clocking);
+      const items: (HabitWithSummary | undefined)[] = found.habits.map((key) => {
+        const view = cache.get(key.id, key.revision)?.view;
+        return view && view.today === today && view.position === key.position ? view.item : undefined;
+      });
+      const stale = found.habits.filter((_key, i) => items[i] === undefined).map((key) => key.id);
+      if (stale.length > 0) {
+        const rows = await repo.habitsByIds(userId, stale);
+        const fresh = new Map((await withSummaries(userId, rows, found.clocking)).map((item) => [item.id, item]));
+        found.habits.forEach((key, i) => {
+          items[i] ??= fresh.get(key.id);
+        });
+      }
       return {
-        date: fromDayNumber(todayOf(found.clocking)),
+        date: fromDayNumber(today),
         timezone: found.clocking.timezone,
-        habits: await withSummaries(userId, found.habits, found.clocking),
+        // A habit deleted between the two reads is left out.
+        habits: items.filter((item): item is HabitWithSummary => item !== undefined),
       };
     },
 
@@ -409,10 +462,11 @@ export function createHabitsService(deps: {
       const restoring = input.archived === false && habit.archivedAt !== null;
       if (archiving) patch.archivedAt = deps.now();
       if (restoring) patch.archivedAt = null;
+      const limit = restoring ? await deps.limits.activeHabitLimit(userId) : null;
       const row = await deps.db.transaction(async (tx) => {
         if (restoring) {
           await repo.lockUserHabits(userId, tx);
-          await assertWithinLimit(userId, tx);
+          await assertWithinLimit(userId, limit, tx);
         }
         return repo.updateHabit(userId, habitId, patch, tx);
       });

@@ -5,3 +5,5 @@
  */
 export * from '../../modules/auth/schema.js';
 export * from '../../modules/habits/schema.js';
+export * from '../../modules/insights/schema.js';
+export * from '../../modules/payments/schema.js';

@@ -1,0 +1,111 @@
+/**
+ * The habits part of `npm run bench`: a user with 20 habits and three years of daily history,
+ * written through the API (batch check-ins), then the endpoints the app calls most.
+ */
+
+const HABITS = 20;
+const YEARS = 3;
+
+export interface HabitScenario {
+  name: string;
+  path: string;
+  init: {
+    headers: Record<string, string>;
+    requests?: Array<{
+      method: string;
+      path: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: unknown;
+    }>;
+  };
+}
+
+function day(offset: number): string {
+  return new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function call(base: string, cookie: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { cookie, 'content-type': 'application/json', origin: base },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<{ id: string }>;
+}
+
+/** Seeds the history (about 22,000 check-ins) and returns the scenarios to measure. */
+export async function habitScenarios(base: string, cookie: string): Promise<HabitScenario[]> {
+  const days = YEARS * 365;
+  const ids: string[] = [];
+  for (let i = 0; i < HABITS; i++) {
+    const kind = i % 4;
+    const habit = await call(base, cookie, 'POST', '/api/v1/habits', {
+      name: `Habit ${i + 1}`,
+      startDate: day(days - 1),
+      ...(kind === 1 ? { frequency: { times: 3, days: 7 } } : {}),
+      ...(kind === 2 ? { frequency: { times: 1, days: 3 } } : {}),
+      ...(kind === 3
+        ? {
+            type: 'measurable',
+            frequency: { times: 1, days: 7 },
+            target: { value: 20, unit: 'km', direction: 'at_least' },
+          }
+        : {}),
+    });
+    ids.push(habit.id);
+  }
+  const entries: unknown[] = [];
+  ids.forEach((habitId, i) => {
+    for (let d = days - 1; d >= 0; d--) {
+      // A realistic mix: most days done, some skipped or missed, some never entered.
+      const r = (d * 7 + i * 13) % 10;
+      if (r === 9) continue;
+      const date = day(d);
+      if (i % 4 === 3) entries.push({ habitId, date, ...(r === 8 ? { status: 'skipped' } : { value: r + 0.5 }) });
+      else entries.push({ habitId, date, status: r === 8 ? 'skipped' : r === 7 ? 'missed' : 'done' });
+    }
+  });
+  for (let k = 0; k < entries.length; k += 500) {
+    await call(base, cookie, 'POST', '/api/v1/checkins/batch', { checkIns: entries.slice(k, k + 500) });
+  }
+  const headers = { cookie };
+  let n = 0;
+  return [
+    {
+      name: `GET /api/v1/today (${HABITS} habits, ${YEARS} years of history)`,
+      path: '/api/v1/today',
+      init: { headers },
+    },
+    { name: 'GET /api/v1/habits (page of 20)', path: '/api/v1/habits?limit=20', init: { headers } },
+    {
+      name: 'GET /api/v1/habits/{id}/calendar (one year)',
+      path: `/api/v1/habits/${ids[0]}/calendar?from=${day(364)}&to=${day(0)}`,
+      init: { headers },
+    },
+    {
+      name: 'PUT /api/v1/habits/{id}/checkins/{date} (round-robin over the habits)',
+      path: '/',
+      init: {
+        headers,
+        requests: [
+          {
+            method: 'PUT',
+            path: '/',
+            setupRequest: (request: Record<string, unknown>) => {
+              const i = n++ % HABITS;
+              const body = i % 4 === 3 ? { value: (n % 30) + 0.5 } : { status: n % 2 === 0 ? 'done' : 'skipped' };
+              return {
+                ...request,
+                path: `/api/v1/habits/${ids[i]}/checkins/${day(0)}`,
+                headers: { ...headers, 'content-type': 'application/json' },
+                body: JSON.stringify(body),
+              };
+            },
+          },
+        ],
+      },
+    },
+  ];
+}

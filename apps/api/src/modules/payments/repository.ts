@@ -1,0 +1,162 @@
+import { eq, lt, sql } from 'drizzle-orm';
+import type { Database } from '../../platform/db/client.js';
+import { user } from '../auth/schema.js';
+import { stripeEvents, subscriptions } from './schema.js';
+import type { SubscriptionSnapshot } from './stripe-client.js';
+
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Db = Database | Tx;
+
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+
+/** All SQL of the payments module; every query on user data carries the user id or their Stripe customer. */
+export function createPaymentsRepository(db: Database) {
+  // Prepared once: plan limits are read on every habit creation and every GET /billing.
+  const statusByUser = db
+    .select({ status: subscriptions.status })
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('payments_status_by_user');
+  /** Rows of raw SQL, whatever the driver (postgres.js answers an array, PGlite `{ rows }`). */
+  async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+    const result = (await db.execute(query)) as unknown;
+    return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+  }
+
+  return {
+    async findStatus(userId: string, tx?: Tx): Promise<string | null | undefined> {
+      const [row] = tx
+        ? await tx
+            .select({ status: subscriptions.status })
+            .from(subscriptions)
+            .where(eq(subscriptions.userId, userId))
+            .limit(1)
+        : await statusByUser.execute({ userId });
+      return row ? row.status : undefined;
+    },
+
+    async findByUser(userId: string, tx: Db = db): Promise<SubscriptionRow | undefined> {
+      const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1);
+      return row;
+    },
+
+    /** The row of a Stripe customer, locked until the transaction ends (one writer per customer). */
+    async lockByCustomer(customerId: string, tx: Tx): Promise<SubscriptionRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(subscriptions)
+        .where(eq(subscriptions.stripeCustomerId, customerId))
+        .limit(1)
+        .for('update');
+      return row;
+    },
+
+    async findUserContact(userId: string, tx: Db = db): Promise<{ email: string; name: string } | undefined> {
+      const [row] = await tx.select({ email: user.email, name: user.name }).from(user).where(eq(user.id, userId));
+      return row;
+    },
+
+    /** Stores the user's Stripe customer unless one is stored already; returns the one that is. */
+    async ensureCustomer(userId: string, customerId: string, tx: Db = db): Promise<string> {
+      await tx.insert(subscriptions).values({ userId, stripeCustomerId: customerId }).onConflictDoNothing({
+        target: subscriptions.userId,
+      });
+      const [row] = await tx
+        .select({ customerId: subscriptions.stripeCustomerId })
+        .from(subscriptions)
+        .where(eq(subscriptions.userId, userId));
+      if (!row) throw new Error(`no subscriptions row for ${userId} after insert`);
+      return row.customerId;
+    },
+
+    /** Stores a state of the subscription; `syncedAt` is when the Stripe read that saw it started. */
+    async saveSubscription(userId: string, snapshot: SubscriptionSnapshot, syncedAt: Date, tx: Db = db) {
+      await tx
+        .update(subscriptions)
+        .set({
+          stripeSubscriptionId: snapshot.id,
+          status: snapshot.status,
+          priceId: snapshot.priceId,
+          interval: snapshot.interval,
+          currentPeriodEnd: snapshot.currentPeriodEnd,
+          cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,
+          subscriptionCreatedAt: snapshot.createdAt,
+          syncedAt,
+          updatedAt: new Date(),
+        })
+        .where(eq(subscriptions.userId, userId));
+    },
+
+    /** Forgets a subscription Stripe no longer knows (deleted test data): the user is on Free. */
+    async clearSubscription(userId: string, syncedAt: Date, tx: Db = db) {
+      await tx
+        .update(subscriptions)
+        .set({
+          stripeSubscriptionId: null,
+          status: null,
+          priceId: null,
+          interval: null,
+          currentPeriodEnd: null,
+          cancelAtPeriodEnd: false,
+          subscriptionCreatedAt: null,
+          syncedAt,
+          updatedAt: new Date(),
+        })
+        .where(eq(subscriptions.userId, userId));
+    },
+
+    async deleteForUser(userId: string, tx: Db = db): Promise<void> {
+      await tx.delete(subscriptions).where(eq(subscriptions.userId, userId));
+    },
+
+    async listAll(tx: Db = db): Promise<SubscriptionRow[]> {
+      return tx.select().from(subscriptions);
+    },
+
+    /**
+     * Whether an event id was recorded, and the database's clock now: the start of the Stripe read
+     * that follows, on one clock for every instance.
+     */
+    async eventSeen(id: string): Promise<{ seen: boolean; now: Date }> {
+      const [row] = await rows<{ seen: boolean; now_ms: number }>(
+        sql`select exists(select 1 from ${stripeEvents} where ${stripeEvents.id} = ${id}) as seen,
+                   (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`,
+      );
+      if (!row) throw new Error('no row from the clock query');
+      return { seen: row.seen === true, now: new Date(Math.floor(Number(row.now_ms))) };
+    },
+
+    /** The database's clock (see `eventSeen`). */
+    async now(): Promise<Date> {
+      const [row] = await rows<{ now_ms: number }>(
+        sql`select (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`,
+      );
+      return new Date(Math.floor(Number(row?.now_ms)));
+    },
+
+    /**
+     * Records an event id; false when it was recorded before. A concurrent delivery of the same
+     * id waits here on the primary key until the first transaction ends, then sees it.
+     */
+    async recordEvent(event: { id: string; type: string; createdAt: Date }, tx: Tx): Promise<boolean> {
+      const inserted = await tx
+        .insert(stripeEvents)
+        .values({ id: event.id, type: event.type, stripeCreatedAt: event.createdAt })
+        .onConflictDoNothing({ target: stripeEvents.id })
+        .returning({ id: stripeEvents.id });
+      return inserted.length > 0;
+    },
+
+    /** Event ids older than Stripe's retry window are no longer needed to spot duplicates. */
+    async pruneEvents(before: Date, tx: Db = db): Promise<number> {
+      const deleted = await tx
+        .delete(stripeEvents)
+        .where(lt(stripeEvents.processedAt, before))
+        .returning({ id: stripeEvents.id });
+      return deleted.length;
+    },
+  };
+}
+
+export type PaymentsRepository = ReturnType<typeof createPaymentsRepository>;
