@@ -1,17 +1,11 @@
 import { AdminUser, AdminUsersQuery, ApiKey, BanUser, CreateApiKey, CreatedApiKey, paginated } from '@habitual/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../platform/app-error.js';
-import type { Actor } from './guard.js';
+import { actorOf } from './guard.js';
 import type { AuthService } from './service.js';
 
 const KeyParams = z.object({ keyId: z.string().min(1).max(100).describe('The API key id.') });
 const UserParams = z.object({ userId: z.string().min(1).max(100).describe('The user id.') });
-
-function actorOf(request: { actor: Actor | null }): Actor {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
-  return request.actor;
-}
 
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ service: AuthService }> = async (app, { service }) => {
   app.post(

@@ -9,18 +9,12 @@ import {
 } from '@habitual/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../platform/app-error.js';
-import type { Actor } from '../auth/guard.js';
+import { actorOf } from '../auth/index.js';
 import type { InsightsService } from './service.js';
 
 const InsightParams = z.object({
   insightId: z.string().min(1).max(100).describe('The insight id.'),
 });
-
-function actorOf(request: { actor: Actor | null }): Actor {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
-  return request.actor;
-}
 
 export const insightsRoutes: FastifyPluginAsyncZod<{ insights: InsightsService }> = async (app, { insights }) => {
   app.get(

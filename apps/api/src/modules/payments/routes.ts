@@ -1,14 +1,8 @@
 import { Billing, BillingRedirect, CreateCheckout, WebhookAck } from '@habitual/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../platform/app-error.js';
-import type { Actor } from '../auth/guard.js';
+import { actorOf } from '../auth/index.js';
 import { HANDLED_EVENT_TYPES, type PaymentsService } from './service.js';
-
-function actorOf(request: { actor: Actor | null }): Actor {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
-  return request.actor;
-}
 
 const SELF_HOSTED_NOTE =
   'Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).';

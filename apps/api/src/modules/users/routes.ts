@@ -2,8 +2,7 @@ import { Readable } from 'node:stream';
 import { DeleteMe, Me, UpdateMe } from '@habitual/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../platform/app-error.js';
-import type { Actor } from '../auth/guard.js';
+import { actorOf } from '../auth/index.js';
 import type { UsersService } from './service.js';
 
 const UserExport = z
@@ -19,11 +18,6 @@ const UserExport = z
     description:
       'Everything Habitual holds about the user, as one JSON document: the profile, then one array per kind of data (sessions, API keys without their secrets, and the data of every other module).',
   });
-
-function actorOf(request: { actor: Actor | null }): Actor {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
-  return request.actor;
-}
 
 export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (app, { users }) => {
   app.get(
