@@ -7,6 +7,8 @@
  * Needs PostgreSQL: BENCH_DATABASE_URL (or DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)
  * names a server where it may create and drop a throwaway database.
  * BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 50).
+ * BENCH_ONLY (comma-separated: api, webhooks, pglite) runs the baselines and those groups only,
+ * and prints the results without rewriting docs/benchmarks.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,8 @@ const serverUrl =
   process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((g) => g.trim())) : null;
+const wanted = (group: 'api' | 'webhooks' | 'pglite') => !only || only.has(group);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const outFile = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
 
@@ -43,7 +47,16 @@ async function startServer(
 ): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@habitual/source', '--import', 'tsx', `${here}servers.ts`, scenario, String(port)],
+    [
+      // BENCH_CPU_PROF=<dir>: each server process writes a V8 CPU profile there when it stops.
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      '--conditions=@habitual/source',
+      '--import',
+      'tsx',
+      `${here}servers.ts`,
+      scenario,
+      String(port),
+    ],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -116,7 +129,8 @@ const BENCH_STRIPE = {
 
 /**
  * Billing on, against a fake Stripe in this process: `subscribers` users with a Stripe customer
- * and an active subscription (inserted directly; sign-ups are rate limited per address).
+ * and an active subscription (inserted directly; sign-ups are rate limited per address), half of
+ * them for each kind of delivery.
  */
 async function benchBilling(databaseUrl: string, subscribers: number) {
   const fake = await FakeStripe.start({
@@ -140,20 +154,27 @@ async function benchBilling(databaseUrl: string, subscribers: number) {
     STRIPE_PRICE_PRO_YEARLY: BENCH_STRIPE.price,
     STRIPE_API_URL: fake.url,
   };
+  const half = Math.floor(subscriptions.length / 2);
+  const start = Math.floor(Date.now() / 1000);
   let sent = 0;
-  /** Each request a new, signed `customer.subscription.updated` event, round-robin over the subscriptions. */
-  const deliveries = [
+  /** A new, signed event each request, round-robin over a set of subscriptions. */
+  const deliveries = (
+    set: StoredSubscription[],
+    event: (subscription: StoredSubscription, round: number) => { type: string; created: number; object: unknown },
+  ) => [
     {
       method: 'POST',
       path: '/api/v1/webhooks/stripe',
       setupRequest: (request: { method?: string; path?: string }) => {
-        const subscription = subscriptions[sent++ % subscriptions.length];
+        const n = sent++;
+        const subscription = set[n % set.length] as StoredSubscription;
+        const { type, created, object } = event(subscription, Math.floor(n / set.length));
         const body = JSON.stringify({
-          id: `evt_bench_${sent}_${randomBytes(6).toString('hex')}`,
+          id: `evt_bench_${n}_${randomBytes(6).toString('hex')}`,
           object: 'event',
-          created: Math.floor(Date.now() / 1000),
-          type: 'customer.subscription.updated',
-          data: { object: subscription },
+          created,
+          type,
+          data: { object },
         });
         const signature = Stripe.webhooks.generateTestHeaderString({
           payload: body,
@@ -167,7 +188,31 @@ async function benchBilling(databaseUrl: string, subscribers: number) {
       },
     },
   ];
-  return { fake, env, deliveries };
+  return {
+    fake,
+    env,
+    /**
+     * `customer.subscription.updated`, each one a second newer than the last about its
+     * subscription: the payload is stored as it comes (the usual case).
+     */
+    changes: deliveries(subscriptions.slice(0, half), (subscription, round) => ({
+      type: 'customer.subscription.updated',
+      created: start + round,
+      object: subscription,
+    })),
+    /** `invoice.paid`, which names the subscription without its state: it is re-read from Stripe. */
+    invoices: deliveries(subscriptions.slice(half), (subscription) => ({
+      type: 'invoice.paid',
+      created: Math.floor(Date.now() / 1000),
+      object: {
+        id: `in_bench_${randomBytes(6).toString('hex')}`,
+        object: 'invoice',
+        customer: subscription.customer,
+        status: 'paid',
+        parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id } },
+      },
+    })),
+  };
 }
 
 async function main() {
@@ -211,57 +256,70 @@ async function main() {
     await run('bare-one-query', { DATABASE_URL: databaseUrl }, async (base) => {
       results.push(await measure('baseline: bare Fastify, one indexed SELECT of 20 rows', 'postgres', `${base}/`));
     });
-    await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }, async (base) => {
-      results.push(await measure('GET /health/live', 'postgres', `${base}/health/live`));
-      results.push(await measure('GET /health/ready', 'postgres', `${base}/health/ready`));
-      const who = await benchUser(base);
-      // The measurement sends far more than any key's budget; the budget itself is not what is measured.
-      const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-      await db`update apikey set rate_limit_enabled = false`;
-      await db.end();
-      results.push(
-        await measure('GET /api/v1/me (cookie session)', 'postgres', `${base}/api/v1/me`, {
-          headers: { cookie: who.cookie },
-        }),
-      );
-      results.push(
-        await measure('GET /api/v1/me (bearer token)', 'postgres', `${base}/api/v1/me`, {
-          headers: { authorization: `Bearer ${who.token}` },
-        }),
-      );
-      results.push(
-        await measure('GET /api/v1/me (API key)', 'postgres', `${base}/api/v1/me`, {
-          headers: { 'x-api-key': who.apiKey },
-        }),
-      );
-      for (const scenario of await habitScenarios(base, who.cookie)) {
-        results.push(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init));
-      }
-    });
-    const billing = await benchBilling(databaseUrl, 200);
-    try {
-      await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10', ...billing.env }, async (base) => {
+    if (wanted('api'))
+      await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }, async (base) => {
+        results.push(await measure('GET /health/live', 'postgres', `${base}/health/live`));
+        results.push(await measure('GET /health/ready', 'postgres', `${base}/health/ready`));
+        const who = await benchUser(base);
+        // The measurement sends far more than any key's budget; the budget itself is not what is measured.
+        const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+        await db`update apikey set rate_limit_enabled = false`;
+        await db.end();
         results.push(
-          await measure(
-            'POST /api/v1/webhooks/stripe (new event; subscription re-read from Stripe)',
-            'postgres',
-            base,
-            {
-              requests: billing.deliveries,
-            },
-          ),
+          await measure('GET /api/v1/me (cookie session)', 'postgres', `${base}/api/v1/me`, {
+            headers: { cookie: who.cookie },
+          }),
         );
+        results.push(
+          await measure('GET /api/v1/me (bearer token)', 'postgres', `${base}/api/v1/me`, {
+            headers: { authorization: `Bearer ${who.token}` },
+          }),
+        );
+        results.push(
+          await measure('GET /api/v1/me (API key)', 'postgres', `${base}/api/v1/me`, {
+            headers: { 'x-api-key': who.apiKey },
+          }),
+        );
+        for (const scenario of await habitScenarios(base, who.cookie)) {
+          results.push(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init));
+        }
       });
-    } finally {
-      await billing.fake.close();
-    }
-    await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
-      results.push(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
-      const who = await benchUser(base);
-      for (const scenario of await habitScenarios(base, who.cookie)) {
-        results.push(await measure(scenario.name, 'pglite', `${base}${scenario.path}`, scenario.init));
+    const billing = wanted('webhooks') ? await benchBilling(databaseUrl, 400) : null;
+    if (billing)
+      try {
+        await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10', ...billing.env }, async (base) => {
+          results.push(
+            await measure(
+              'POST /api/v1/webhooks/stripe (subscription change, stored from the event)',
+              'postgres',
+              base,
+              {
+                requests: billing.changes,
+              },
+            ),
+          );
+          results.push(
+            await measure(
+              'POST /api/v1/webhooks/stripe (invoice.paid, subscription re-read from Stripe)',
+              'postgres',
+              base,
+              {
+                requests: billing.invoices,
+              },
+            ),
+          );
+        });
+      } finally {
+        await billing.fake.close();
       }
-    });
+    if (wanted('pglite'))
+      await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
+        results.push(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
+        const who = await benchUser(base);
+        for (const scenario of await habitScenarios(base, who.cookie)) {
+          results.push(await measure(scenario.name, 'pglite', `${base}${scenario.path}`, scenario.init));
+        }
+      });
   } finally {
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
     await admin.end();
@@ -286,6 +344,10 @@ the same run.
 | --- | --- | --: | --: | --: | --: | --: | --: |
 ${rows.join('\n')}
 `;
+  if (only) {
+    process.stdout.write(`\n${doc}\n(BENCH_ONLY is set: ${outFile} was not rewritten)\n`);
+    return;
+  }
   writeFileSync(outFile, doc);
   process.stdout.write(`\nwrote ${outFile}\n`);
 }

@@ -42,6 +42,17 @@ async function paidButUnreported(ctx: TestContext & { fake: FakeStripe }, user: 
   return ctx.fake.completeCheckout(sessionId);
 }
 
+/** An invoice of a subscription, as `invoice.*` events carry it: it names the subscription, not its state. */
+function invoiceOf(subscription: { id: string; customer: string }, status: string) {
+  return {
+    id: `in_${randomBytes(6).toString('hex')}`,
+    object: 'invoice',
+    customer: subscription.customer,
+    status,
+    parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id } },
+  };
+}
+
 describe('webhook: each event applied once', () => {
   it('the same event delivered 10 times in a row is applied once', async () => {
     const ctx = await setupBilling();
@@ -54,7 +65,8 @@ describe('webhook: each event applied once', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 10; i++) outcomes.push(await deliverOk(ctx.app, payload));
     expect(outcomes).toEqual(['applied', ...Array(9).fill('duplicate')]);
-    expect(ctx.fake.count('GET', SUBSCRIPTION_PATH) - reads).toBe(1);
+    // The event carries the subscription, and nothing newer is stored: Stripe is not asked.
+    expect(ctx.fake.count('GET', SUBSCRIPTION_PATH) - reads).toBe(0);
     expect(await eventRows(ctx, id)).toBe(1);
     expect((await getBilling(ctx.app, user)).plan).toBe('pro');
   });
@@ -72,7 +84,23 @@ describe('webhook: each event applied once', () => {
     expect(outcomes).toEqual(['applied', ...Array(9).fill('duplicate')]);
     expect(await eventRows(ctx, id)).toBe(1);
     expect((await getBilling(ctx.app, user)).plan).toBe('pro');
-    // Deliveries that overlap may each read Stripe before one of them records the event; later ones do not.
+    expect(await deliverOk(ctx.app, payload)).toBe('duplicate');
+    expect(await eventRows(ctx, id)).toBe(1);
+  });
+
+  it('an event that needs a Stripe read, delivered 10 times concurrently, is applied once; a later copy reads nothing', async () => {
+    const ctx = await setupBilling();
+    const user = await signUp(ctx.app);
+    const subscription = await paidButUnreported(ctx, user);
+    const payload = stripeEvent('invoice.paid', invoiceOf(subscription, 'paid'));
+    const id = JSON.parse(payload).id as string;
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => deliver(ctx.app, payload)));
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    expect(responses.map((r) => r.json().outcome as string).sort()).toEqual(['applied', ...Array(9).fill('duplicate')]);
+    expect(await eventRows(ctx, id)).toBe(1);
+    expect((await getBilling(ctx.app, user)).plan).toBe('pro');
+    // Overlapping deliveries may each read Stripe before one of them records the event; later ones do not.
     const reads = ctx.fake.count('GET', SUBSCRIPTION_PATH);
     expect(await deliverOk(ctx.app, payload)).toBe('duplicate');
     expect(ctx.fake.count('GET', SUBSCRIPTION_PATH)).toBe(reads);
@@ -80,49 +108,135 @@ describe('webhook: each event applied once', () => {
 });
 
 describe('webhook: delivery order', () => {
-  it('`updated` before `created` ends in the newest state', async () => {
+  /** A whole second well after anything the helpers delivered with the current time. */
+  const later = (seconds: number) => Math.floor(Date.now() / 1000) + 60 + seconds;
+
+  it('`updated` before `created` ends in the newest state, from the payloads alone', async () => {
     const ctx = await setupBilling();
     const user = await signUp(ctx.app);
     const subscription = await paidButUnreported(ctx, user);
-    const created = stripeEvent('customer.subscription.created', ctx.fake.snapshot(subscription));
+    const created = stripeEvent('customer.subscription.created', ctx.fake.snapshot(subscription), {
+      created: later(0),
+    });
     // The user then cancels in the Portal: Stripe's newest state ends at the period end.
     const newest = ctx.fake.updateSubscription(subscription.id, { cancelAtPeriodEnd: true });
-    const updated = stripeEvent('customer.subscription.updated', ctx.fake.snapshot(newest));
+    const updated = stripeEvent('customer.subscription.updated', ctx.fake.snapshot(newest), { created: later(5) });
+    const reads = ctx.fake.count('GET', SUBSCRIPTION_PATH);
 
     expect(await deliverOk(ctx.app, updated)).toBe('applied');
     expect(await deliverOk(ctx.app, created)).toBe('applied');
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'pro', status: 'active', cancelAtPeriodEnd: true });
+    expect(ctx.fake.count('GET', SUBSCRIPTION_PATH)).toBe(reads);
   });
 
   it('a stale `updated` after `deleted` ends in the newest state (cancelled, Free)', async () => {
     const ctx = await setupBilling();
     const user = await signUp(ctx.app);
     const subscription = await upgrade(ctx.app, ctx.fake, user);
-    const stale = stripeEvent('customer.subscription.updated', ctx.fake.snapshot(subscription));
+    const stale = stripeEvent('customer.subscription.updated', ctx.fake.snapshot(subscription), {
+      created: later(1),
+    });
     const ended = ctx.fake.updateSubscription(subscription.id, { status: 'canceled' });
-    const deleted = stripeEvent('customer.subscription.deleted', ctx.fake.snapshot(ended));
+    const deleted = stripeEvent('customer.subscription.deleted', ctx.fake.snapshot(ended), { created: later(2) });
 
     expect(await deliverOk(ctx.app, deleted)).toBe('applied');
     expect(await deliverOk(ctx.app, stale)).toBe('applied');
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'free', status: 'canceled' });
   });
 
-  it('of two overlapping deliveries, an older read of Stripe that answers last does not overwrite a newer one', async () => {
+  it('of two events in the same second, the one delivered second re-reads Stripe, whose state wins', async () => {
+    const ctx = await setupBilling();
+    for (const order of ['last change delivered first', 'last change delivered second'] as const) {
+      const user = await signUp(ctx.app);
+      const subscription = await paidButUnreported(ctx, user);
+      const second = later(0);
+      // Two changes in one second: the first cancels at the period end, the last takes it back.
+      const cancels = ctx.fake.snapshot(ctx.fake.updateSubscription(subscription.id, { cancelAtPeriodEnd: true }));
+      const resumes = ctx.fake.snapshot(ctx.fake.updateSubscription(subscription.id, { cancelAtPeriodEnd: false }));
+      const events = [cancels, resumes].map((state) =>
+        stripeEvent('customer.subscription.updated', state, { created: second }),
+      );
+      if (order === 'last change delivered first') events.reverse();
+      const reads = ctx.fake.count('GET', SUBSCRIPTION_PATH);
+
+      // The first delivery is newer than anything stored: its payload is stored as it is.
+      expect(await deliverOk(ctx.app, events[0] as string), order).toBe('applied');
+      expect(ctx.fake.count('GET', SUBSCRIPTION_PATH), order).toBe(reads);
+      // The second is of the same second: which change came last is unknown, so Stripe is asked.
+      expect(await deliverOk(ctx.app, events[1] as string), order).toBe('applied');
+      expect(ctx.fake.count('GET', SUBSCRIPTION_PATH), order).toBe(reads + 1);
+      expect(await getBilling(ctx.app, user), order).toMatchObject({ plan: 'pro', cancelAtPeriodEnd: false });
+    }
+  });
+
+  it('an event older than the stored state is recorded and changes nothing, without asking Stripe', async () => {
+    const ctx = await setupBilling();
+    const user = await signUp(ctx.app);
+    const subscription = await paidButUnreported(ctx, user);
+    const active = ctx.fake.snapshot(subscription);
+    const pastDue = ctx.fake.snapshot(ctx.fake.updateSubscription(subscription.id, { status: 'past_due' }));
+    const unpaid = ctx.fake.snapshot(ctx.fake.updateSubscription(subscription.id, { status: 'unpaid' }));
+    const reads = ctx.fake.count('GET', SUBSCRIPTION_PATH);
+
+    expect(await deliverOk(ctx.app, stripeEvent('customer.subscription.updated', unpaid, { created: later(3) }))).toBe(
+      'applied',
+    );
+    for (const [state, at] of [
+      [pastDue, later(2)],
+      [active, later(1)],
+    ] as const) {
+      const payload = stripeEvent('customer.subscription.updated', state, { created: at });
+      expect(await deliverOk(ctx.app, payload)).toBe('applied');
+      expect(await eventRows(ctx, JSON.parse(payload).id)).toBe(1);
+    }
+    expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'free', status: 'unpaid' });
+    expect(ctx.fake.count('GET', SUBSCRIPTION_PATH)).toBe(reads);
+  });
+
+  it('a subscription event whose object is not a whole subscription is settled by reading Stripe', async () => {
+    const ctx = await setupBilling();
+    const user = await signUp(ctx.app);
+    const subscription = await paidButUnreported(ctx, user);
+    const reads = ctx.fake.count('GET', SUBSCRIPTION_PATH);
+    const partial = { id: subscription.id, object: 'subscription', customer: subscription.customer };
+
+    expect(await deliverOk(ctx.app, stripeEvent('customer.subscription.updated', partial, { created: later(0) }))).toBe(
+      'applied',
+    );
+    expect(ctx.fake.count('GET', SUBSCRIPTION_PATH)).toBe(reads + 1);
+    expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'pro', status: 'active', interval: 'month' });
+  });
+
+  it('of two overlapping Stripe reads, the older one that answers last does not overwrite the newer one', async () => {
     const ctx = await setupBilling();
     const user = await signUp(ctx.app);
     const subscription = await upgrade(ctx.app, ctx.fake, user);
+    const second = later(0);
+    expect(
+      await deliverOk(
+        ctx.app,
+        stripeEvent('customer.subscription.updated', ctx.fake.snapshot(subscription), { created: second }),
+      ),
+    ).toBe('applied');
 
-    // Delivery A reads Stripe while the subscription is still plain active; Stripe answers it slowly.
+    // Delivery A (same second: it reads Stripe) reads while the subscription is still plain
+    // active; Stripe answers it slowly.
     const held = ctx.fake.holdNext('GET', SUBSCRIPTION_PATH);
-    const first = deliver(ctx.app, stripeEvent('customer.subscription.updated', ctx.fake.snapshot(subscription)));
+    const slow = deliver(
+      ctx.app,
+      stripeEvent('customer.subscription.updated', ctx.fake.snapshot(subscription), { created: second }),
+    );
     await held.arrived;
     // Meanwhile the user cancels; delivery B's read starts later and sees it, and is stored first.
     const cancelled = ctx.fake.updateSubscription(subscription.id, { cancelAtPeriodEnd: true });
-    expect(await deliverOk(ctx.app, stripeEvent('customer.subscription.updated', ctx.fake.snapshot(cancelled)))).toBe(
-      'applied',
-    );
+    expect(
+      await deliverOk(
+        ctx.app,
+        stripeEvent('customer.subscription.updated', ctx.fake.snapshot(cancelled), { created: second }),
+      ),
+    ).toBe('applied');
     held.release();
-    const late = await first;
+    const late = await slow;
     expect(late.statusCode).toBe(200);
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'pro', cancelAtPeriodEnd: true });
   });
@@ -138,8 +252,10 @@ describe('webhook: delivery order', () => {
 
     const renewed = await upgrade(ctx.app, ctx.fake, user, 'year');
     expect(renewed.id).not.toBe(old.id);
-    // Stripe delivers a retried event of the old subscription late.
+    // Stripe delivers a retried event of the old subscription late, with its own (old) payload,
+    // and one that names it without its state (so Stripe is asked).
     expect(await deliverOk(ctx.app, stripeEvent('customer.subscription.updated', oldActive))).toBe('applied');
+    expect(await deliverOk(ctx.app, stripeEvent('invoice.paid', invoiceOf(old, 'paid')))).toBe('applied');
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'pro', status: 'active', interval: 'year' });
   });
 
@@ -147,24 +263,21 @@ describe('webhook: delivery order', () => {
     const ctx = await setupBilling();
     const user = await signUp(ctx.app);
     const subscription = await upgrade(ctx.app, ctx.fake, user);
-    const invoice = (status: string) => ({
-      id: `in_${randomBytes(6).toString('hex')}`,
-      object: 'invoice',
-      customer: subscription.customer,
-      status,
-      parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id } },
-    });
 
     ctx.fake.updateSubscription(subscription.id, { status: 'past_due' });
-    expect(await deliverOk(ctx.app, stripeEvent('invoice.payment_failed', invoice('open')))).toBe('applied');
+    expect(await deliverOk(ctx.app, stripeEvent('invoice.payment_failed', invoiceOf(subscription, 'open')))).toBe(
+      'applied',
+    );
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'pro', status: 'past_due' });
 
     ctx.fake.updateSubscription(subscription.id, { status: 'unpaid' });
-    expect(await deliverOk(ctx.app, stripeEvent('invoice.payment_failed', invoice('open')))).toBe('applied');
+    expect(await deliverOk(ctx.app, stripeEvent('invoice.payment_failed', invoiceOf(subscription, 'open')))).toBe(
+      'applied',
+    );
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'free', status: 'unpaid' });
 
     ctx.fake.updateSubscription(subscription.id, { status: 'active' });
-    expect(await deliverOk(ctx.app, stripeEvent('invoice.paid', invoice('paid')))).toBe('applied');
+    expect(await deliverOk(ctx.app, stripeEvent('invoice.paid', invoiceOf(subscription, 'paid')))).toBe('applied');
     expect(await getBilling(ctx.app, user)).toMatchObject({ plan: 'pro', status: 'active' });
   });
 });
@@ -334,7 +447,7 @@ describe('webhook: failures that Stripe retries', () => {
     const ctx = await setupBilling();
     const user = await signUp(ctx.app);
     const subscription = await paidButUnreported(ctx, user);
-    const payload = stripeEvent('customer.subscription.created', ctx.fake.snapshot(subscription));
+    const payload = stripeEvent('invoice.paid', invoiceOf(subscription, 'paid'));
     ctx.fake.failNext('GET', SUBSCRIPTION_PATH, 400, { type: 'invalid_request_error', message: 'Try again' });
 
     const failed = await deliver(ctx.app, payload);

@@ -1079,7 +1079,7 @@ export interface paths {
     put?: never;
     /**
      * Receive a Stripe event
-     * @description For Stripe only. Configure it in the Stripe Dashboard (Developers → Webhooks) with the events `checkout.session.completed`, `customer.subscription.created`, `customer.subscription.updated`, `customer.subscription.deleted`, `invoice.paid`, `invoice.payment_failed` . The `Stripe-Signature` header is checked over the exact body bytes (400 when it does not match or is older than 5 minutes). Each event id is applied once: a repeated delivery answers 200 `duplicate` and changes nothing. The subscription an event names is re-read from Stripe, so events may arrive in any order. Other event types answer 200 `ignored`. When the result cannot be stored the answer is 5xx and Stripe retries. Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).
+     * @description For Stripe only. Configure it in the Stripe Dashboard (Developers → Webhooks) with the events `checkout.session.completed`, `customer.subscription.created`, `customer.subscription.updated`, `customer.subscription.deleted`, `invoice.paid`, `invoice.payment_failed` . The `Stripe-Signature` header is checked over the exact body bytes (400 when it does not match or is older than 5 minutes). Each event id is applied once: a repeated delivery answers 200 `duplicate` and changes nothing. Events may arrive in any order: a subscription event newer than the stored state is stored as it comes, an older one changes nothing, and one of the same second (or an invoice or checkout event, which does not carry the subscription) makes the API re-read the subscription from Stripe. Other event types answer 200 `ignored`. When the result cannot be stored the answer is 5xx and Stripe retries. Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).
      */
     post: operations['receiveStripeWebhook'];
     delete?: never;
@@ -1874,7 +1874,7 @@ export interface components {
       /** @constant */
       received: true;
       /**
-       * @description `applied`: the event was recorded and the subscription re-read from Stripe; `duplicate`: this event id was already processed, nothing changed; `ignored`: an event type or object Habitual does not act on.
+       * @description `applied`: the event was recorded, and the stored subscription now reflects it (or a newer state, when the event was older); `duplicate`: this event id was already processed, nothing changed; `ignored`: an event type or object Habitual does not act on.
        * @enum {string}
        */
       outcome: 'applied' | 'duplicate' | 'ignored';

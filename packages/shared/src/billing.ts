@@ -82,7 +82,7 @@ export const WebhookAck = z
     outcome: z
       .enum(['applied', 'duplicate', 'ignored'])
       .describe(
-        '`applied`: the event was recorded and the subscription re-read from Stripe; `duplicate`: this event id was already processed, nothing changed; `ignored`: an event type or object Habitual does not act on.',
+        '`applied`: the event was recorded, and the stored subscription now reflects it (or a newer state, when the event was older); `duplicate`: this event id was already processed, nothing changed; `ignored`: an event type or object Habitual does not act on.',
       ),
   })
   .meta({

@@ -1,4 +1,4 @@
-import { eq, lt, sql } from 'drizzle-orm';
+import { eq, getTableColumns, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.js';
 import { user } from '../auth/schema.js';
 import { stripeEvents, subscriptions } from './schema.js';
@@ -52,6 +52,30 @@ export function createPaymentsRepository(db: Database) {
       return row;
     },
 
+    /**
+     * For a webhook event: the customer's row, locked until the transaction ends (deliveries
+     * about one customer, duplicates included, run one after another), and whether the event id
+     * was recorded already.
+     */
+    async lockForEvent(
+      customerId: string,
+      eventId: string,
+      tx: Tx,
+    ): Promise<(SubscriptionRow & { eventSeen: boolean }) | undefined> {
+      const [row] = await tx
+        .select({
+          ...getTableColumns(subscriptions),
+          eventSeen: sql<boolean>`exists(select 1 from ${stripeEvents} where ${stripeEvents.id} = ${eventId})`.mapWith(
+            Boolean,
+          ),
+        })
+        .from(subscriptions)
+        .where(eq(subscriptions.stripeCustomerId, customerId))
+        .limit(1)
+        .for('update', { of: subscriptions });
+      return row;
+    },
+
     async findUserContact(userId: string, tx: Db = db): Promise<{ email: string; name: string } | undefined> {
       const [row] = await tx.select({ email: user.email, name: user.name }).from(user).where(eq(user.id, userId));
       return row;
@@ -70,8 +94,17 @@ export function createPaymentsRepository(db: Database) {
       return row.customerId;
     },
 
-    /** Stores a state of the subscription; `syncedAt` is when the Stripe read that saw it started. */
-    async saveSubscription(userId: string, snapshot: SubscriptionSnapshot, syncedAt: Date, tx: Db = db) {
+    /**
+     * Stores a state of the subscription. `syncedAt`: when the Stripe read that saw it started;
+     * 'now' (the database's clock at this write) for a state taken from an event's payload.
+     * `stateEventAt`: the newest event this state reflects (kept when undefined).
+     */
+    async saveSubscription(
+      userId: string,
+      snapshot: SubscriptionSnapshot,
+      at: { syncedAt: Date | 'now'; stateEventAt?: Date | null },
+      tx: Db = db,
+    ) {
       await tx
         .update(subscriptions)
         .set({
@@ -82,14 +115,15 @@ export function createPaymentsRepository(db: Database) {
           currentPeriodEnd: snapshot.currentPeriodEnd,
           cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,
           subscriptionCreatedAt: snapshot.createdAt,
-          syncedAt,
+          syncedAt: at.syncedAt === 'now' ? sql`clock_timestamp()` : at.syncedAt,
+          ...(at.stateEventAt !== undefined ? { stateEventAt: at.stateEventAt } : {}),
           updatedAt: new Date(),
         })
         .where(eq(subscriptions.userId, userId));
     },
 
     /** Forgets a subscription Stripe no longer knows (deleted test data): the user is on Free. */
-    async clearSubscription(userId: string, syncedAt: Date, tx: Db = db) {
+    async clearSubscription(userId: string, at: { syncedAt: Date; stateEventAt?: Date | null }, tx: Db = db) {
       await tx
         .update(subscriptions)
         .set({
@@ -100,7 +134,8 @@ export function createPaymentsRepository(db: Database) {
           currentPeriodEnd: null,
           cancelAtPeriodEnd: false,
           subscriptionCreatedAt: null,
-          syncedAt,
+          syncedAt: at.syncedAt,
+          ...(at.stateEventAt !== undefined ? { stateEventAt: at.stateEventAt } : {}),
           updatedAt: new Date(),
         })
         .where(eq(subscriptions.userId, userId));
@@ -114,20 +149,7 @@ export function createPaymentsRepository(db: Database) {
       return tx.select().from(subscriptions);
     },
 
-    /**
-     * Whether an event id was recorded, and the database's clock now: the start of the Stripe read
-     * that follows, on one clock for every instance.
-     */
-    async eventSeen(id: string): Promise<{ seen: boolean; now: Date }> {
-      const [row] = await rows<{ seen: boolean; now_ms: number }>(
-        sql`select exists(select 1 from ${stripeEvents} where ${stripeEvents.id} = ${id}) as seen,
-                   (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`,
-      );
-      if (!row) throw new Error('no row from the clock query');
-      return { seen: row.seen === true, now: new Date(Math.floor(Number(row.now_ms))) };
-    },
-
-    /** The database's clock (see `eventSeen`). */
+    /** The database's clock, the same for every instance: when a Stripe read starts. */
     async now(): Promise<Date> {
       const [row] = await rows<{ now_ms: number }>(
         sql`select (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`,

@@ -83,7 +83,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
           'For Stripe only. Configure it in the Stripe Dashboard (Developers → Webhooks) with the events',
           HANDLED_EVENT_TYPES.map((type) => `\`${type}\``).join(', '),
           '. The `Stripe-Signature` header is checked over the exact body bytes (400 when it does not match or is older than 5 minutes).',
-          'Each event id is applied once: a repeated delivery answers 200 `duplicate` and changes nothing. The subscription an event names is re-read from Stripe, so events may arrive in any order.',
+          'Each event id is applied once: a repeated delivery answers 200 `duplicate` and changes nothing. Events may arrive in any order: a subscription event newer than the stored state is stored as it comes, an older one changes nothing, and one of the same second (or an invoice or checkout event, which does not carry the subscription) makes the API re-read the subscription from Stripe.',
           'Other event types answer 200 `ignored`. When the result cannot be stored the answer is 5xx and Stripe retries.',
           SELF_HOSTED_NOTE,
         ].join(' '),

@@ -23,10 +23,18 @@ export const subscriptions = pgTable(
     /** When Stripe created the subscription: decides between two subscriptions of one customer. */
     subscriptionCreatedAt: timestamp({ withTimezone: true }),
     /**
-     * When the Stripe read that saw the state above started, on the database's clock. A read
-     * that started earlier never overwrites it, so concurrent deliveries cannot store an older state.
+     * When the state above was stored, or when the Stripe read that saw it started, on the
+     * database's clock. A read that started earlier never overwrites it, so concurrent deliveries
+     * cannot store an older state.
      */
     syncedAt: timestamp({ withTimezone: true }),
+    /**
+     * The `created` (Stripe's clock, whole seconds) of the newest event about this subscription
+     * that the state above reflects. An event created later carries a newer state and is stored
+     * as it comes; an older one changes nothing; one of the same second is settled by re-reading
+     * the subscription from Stripe.
+     */
+    stateEventAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -39,8 +47,7 @@ export const subscriptions = pgTable(
 
 /**
  * Every Stripe event id that was applied, once: the primary key makes a duplicate or retried
- * delivery a no-op. Holds no user data (the event says which Stripe objects changed, and those
- * are re-read from Stripe).
+ * delivery a no-op. Holds no user data (the id, the type and when Stripe created it).
  */
 export const stripeEvents = pgTable(
   'stripe_events',

@@ -1,12 +1,13 @@
 import type { Billing, BillingInterval, SubscriptionStatus as Status } from '@habitual/shared';
 import { SubscriptionStatus } from '@habitual/shared';
 import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
 import { type Entitlements, isLive, type PlanTable, planOf, SELF_HOSTED } from './plans.js';
 import type { PaymentsRepository, SubscriptionRow, Tx } from './repository.js';
-import type { StripeGateway, SubscriptionSnapshot } from './stripe-client.js';
+import { type StripeGateway, type SubscriptionSnapshot, snapshotOf } from './stripe-client.js';
 
 /** What the habits module asks before it creates a habit (null: unlimited). */
 export interface HabitLimits {
@@ -55,7 +56,7 @@ export const HANDLED_EVENT_TYPES = [
 
 /**
  * Which subscription (of which customer) an event is about, or null when Habitual does not act
- * on it. Only ids are taken from the payload: the state itself is re-read from Stripe.
+ * on it.
  */
 export function subscriptionTarget(event: StripeEventShape): { subscriptionId: string; customerId: string } | null {
   const object = event.data.object;
@@ -113,6 +114,62 @@ function sameState(row: SubscriptionRow, next: SubscriptionSnapshot): boolean {
   );
 }
 
+/**
+ * The part of a subscription object the stored state is made of, as `customer.subscription.*`
+ * events carry it. Anything else there is Stripe's business.
+ */
+const SubscriptionPayload = z.looseObject({
+  object: z.literal('subscription'),
+  id: z.string().min(1),
+  customer: z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]),
+  status: z.string().min(1),
+  created: z.number().int().nonnegative(),
+  cancel_at_period_end: z.boolean(),
+  cancel_at: z.number().int().nullable().optional(),
+  items: z.looseObject({
+    data: z.array(
+      // Items carry the period end since API version 2025-03; an endpoint on an older version
+      // sends it elsewhere, and such a payload is settled by reading Stripe (pinned version).
+      z.looseObject({
+        current_period_end: z.number().int(),
+        price: z.looseObject({ id: z.string(), recurring: z.looseObject({ interval: z.string() }).nullable() }),
+      }),
+    ),
+  }),
+});
+
+/**
+ * The subscription's state as of the event, from a `customer.subscription.*` payload; null for
+ * other events (they name a subscription but do not carry it) or a payload that does not parse.
+ */
+export function payloadSnapshot(event: StripeEventShape): SubscriptionSnapshot | null {
+  if (!event.type.startsWith('customer.subscription.')) return null;
+  const parsed = SubscriptionPayload.safeParse(event.data.object);
+  return parsed.success ? snapshotOf(parsed.data as unknown as Stripe.Subscription) : null;
+}
+
+/**
+ * What an event does to the stored state, decided under the customer's row lock:
+ * - `store` its payload: it is about the stored subscription and created later than the newest
+ *   event stored so far (or about a subscription that `adopts` prefers);
+ * - `keep` the stored state: the event is older than it, or about a subscription it prefers;
+ * - `read` the subscription from Stripe: the event is of the same second as the stored state
+ *   (`created` has whole seconds, so which came last is unknown), or carries no subscription.
+ */
+export function verdictOf(
+  row: Pick<SubscriptionRow, 'stripeSubscriptionId' | 'status' | 'subscriptionCreatedAt' | 'stateEventAt'>,
+  subscriptionId: string,
+  eventAt: Date,
+  payload: SubscriptionSnapshot | null,
+): 'store' | 'keep' | 'read' {
+  if (row.stripeSubscriptionId === subscriptionId && row.stateEventAt) {
+    if (eventAt.getTime() < row.stateEventAt.getTime()) return 'keep';
+    if (eventAt.getTime() === row.stateEventAt.getTime()) return 'read';
+  }
+  if (!payload) return 'read';
+  return adopts(row, payload) ? 'store' : 'keep';
+}
+
 /** Checkout sessions asked for within this window by one user, for one price, are the same session. */
 export const CHECKOUT_WINDOW_MS = 10 * 60 * 1000;
 
@@ -161,37 +218,16 @@ export function createPaymentsService(deps: {
     return counter ? counter(userId) : 0;
   }
 
-  /**
-   * Stores what a Stripe read saw, under the customer's row lock. `readAt` is when that read
-   * started (database clock): if a read that started later is stored already, it saw at least
-   * this state, and this one is dropped. So whatever the order of deliveries, the last read wins,
-   * and the last change's own event triggers a read that starts after it: the newest state.
-   */
-  async function store(
-    target: { subscriptionId: string; customerId: string },
-    snapshot: SubscriptionSnapshot | null,
-    readAt: Date,
-    tx: Tx,
-  ): Promise<WebhookOutcome> {
-    const row = await repository.lockByCustomer(target.customerId, tx);
+  /** The customer's row for an event, locked; undefined (logged) when it is not a Habitual user's. */
+  async function lockForEvent(target: { subscriptionId: string; customerId: string }, eventId: string, tx: Tx) {
+    const row = await repository.lockForEvent(target.customerId, eventId, tx);
     if (!row) {
       deps.log.warn(
         { stripeCustomer: target.customerId, stripeSubscription: target.subscriptionId },
         'stripe: customer is not a Habitual user (deleted account, or created outside Habitual); ignored',
       );
-      return 'ignored';
     }
-    if (row.syncedAt && row.syncedAt.getTime() > readAt.getTime()) return 'applied';
-    if (!snapshot) {
-      if (row.stripeSubscriptionId === target.subscriptionId)
-        await repository.clearSubscription(row.userId, readAt, tx);
-      return 'applied';
-    }
-    if (snapshot.customerId !== row.stripeCustomerId) return 'ignored';
-    if (adopts(row, snapshot) && !sameState(row, snapshot)) {
-      await repository.saveSubscription(row.userId, snapshot, readAt, tx);
-    }
-    return 'applied';
+    return row;
   }
 
   const habitLimits: HabitLimits = {
@@ -319,25 +355,62 @@ export function createPaymentsService(deps: {
     },
 
     /**
-     * Applies an event once. The event id is recorded in the same transaction that stores the
-     * subscription, so a duplicate is a no-op and a failure leaves nothing behind (Stripe retries).
+     * Applies an event once, whatever the order of deliveries. The event id is recorded in the
+     * same transaction that stores the result, so a duplicate is a no-op and a failure leaves
+     * nothing behind (Stripe retries).
+     *
+     * Most events carry the subscription as it was when they were created, and are settled in one
+     * transaction without calling Stripe: a later event stores its state, an older one changes
+     * nothing (see `verdictOf`). The rest (an event of the same second as the stored state, or an
+     * invoice or checkout event) re-read the subscription from Stripe. A read stores what it saw
+     * unless something was stored after it started (database clock, under the row lock): the
+     * last change's own event is read or stored after it, so the state ends as Stripe's newest.
      */
     async handleEvent(event: StripeEventShape): Promise<WebhookOutcome> {
       const { gateway } = requireBilling();
       const target = subscriptionTarget(event);
       if (!target) return 'ignored';
-      const { seen, now: readAt } = await repository.eventSeen(event.id);
-      if (seen) return 'duplicate';
-      // The payload may be stale (no ordering guarantee): the subscription is re-read from
-      // Stripe, outside the transaction, so no database connection waits on Stripe.
+      const eventAt = new Date(event.created * 1000);
+      const recorded = { id: event.id, type: event.type, createdAt: eventAt };
+      const payload = payloadSnapshot(event);
+
+      const settled = await deps.db.transaction(async (tx): Promise<WebhookOutcome | 'read'> => {
+        const row = await lockForEvent(target, event.id, tx);
+        if (!row) return 'ignored';
+        if (row.eventSeen) return 'duplicate';
+        const verdict = verdictOf(row, target.subscriptionId, eventAt, payload);
+        if (verdict === 'read') return 'read';
+        if (!(await repository.recordEvent(recorded, tx))) return 'duplicate';
+        if (verdict === 'store' && payload) {
+          await repository.saveSubscription(row.userId, payload, { syncedAt: 'now', stateEventAt: eventAt }, tx);
+        }
+        return 'applied';
+      });
+      if (settled !== 'read') return settled;
+
+      // Outside any transaction, so no database connection waits on Stripe.
+      const readAt = await repository.now();
       const snapshot = await gateway.retrieveSubscription(target.subscriptionId);
       return deps.db.transaction(async (tx) => {
-        const fresh = await repository.recordEvent(
-          { id: event.id, type: event.type, createdAt: new Date(event.created * 1000) },
-          tx,
-        );
-        if (!fresh) return 'duplicate';
-        return store(target, snapshot, readAt, tx);
+        const row = await lockForEvent(target, event.id, tx);
+        if (!row) return 'ignored';
+        if (row.eventSeen || !(await repository.recordEvent(recorded, tx))) return 'duplicate';
+        // Stored after this read started: at least as new as what it saw.
+        if (row.syncedAt && row.syncedAt.getTime() > readAt.getTime()) return 'applied';
+        const sameSubscription = row.stripeSubscriptionId === target.subscriptionId;
+        const stateEventAt =
+          sameSubscription && row.stateEventAt && row.stateEventAt.getTime() > eventAt.getTime()
+            ? row.stateEventAt
+            : eventAt;
+        if (!snapshot) {
+          if (sameSubscription) await repository.clearSubscription(row.userId, { syncedAt: readAt, stateEventAt }, tx);
+          return 'applied';
+        }
+        if (snapshot.customerId !== row.stripeCustomerId) return 'ignored';
+        if (adopts(row, snapshot)) {
+          await repository.saveSubscription(row.userId, snapshot, { syncedAt: readAt, stateEventAt }, tx);
+        }
+        return 'applied';
       });
     },
 
@@ -369,7 +442,7 @@ export function createPaymentsService(deps: {
           const row = await repository.lockByCustomer(snapshot.customerId, tx);
           if (!row || (row.syncedAt && row.syncedAt > listedAt)) return false;
           if (!adopts(row, snapshot) || sameState(row, snapshot)) return false;
-          await repository.saveSubscription(row.userId, snapshot, listedAt, tx);
+          await repository.saveSubscription(row.userId, snapshot, { syncedAt: listedAt }, tx);
           return true;
         });
         if (changed) report.updated += 1;
@@ -385,9 +458,9 @@ export function createPaymentsService(deps: {
           if (locked.syncedAt && locked.syncedAt > readAt) return false;
           if (snapshot) {
             if (sameState(locked, snapshot)) return false;
-            await repository.saveSubscription(locked.userId, snapshot, readAt, tx);
+            await repository.saveSubscription(locked.userId, snapshot, { syncedAt: readAt }, tx);
           } else {
-            await repository.clearSubscription(locked.userId, readAt, tx);
+            await repository.clearSubscription(locked.userId, { syncedAt: readAt }, tx);
             report.cleared += 1;
           }
           return true;

@@ -56,7 +56,7 @@ export function snapshotOf(subscription: Stripe.Subscription): SubscriptionSnaps
     interval: interval === 'month' ? 'month' : interval === 'year' ? 'year' : null,
     currentPeriodEnd: periodEnds.length > 0 ? new Date(Math.max(...periodEnds) * 1000) : null,
     // The Portal may cancel by date (`cancel_at`) as well as at the period end.
-    cancelAtPeriodEnd: subscription.cancel_at_period_end || subscription.cancel_at !== null,
+    cancelAtPeriodEnd: subscription.cancel_at_period_end || typeof subscription.cancel_at === 'number',
     createdAt: new Date(subscription.created * 1000),
   };
 }
