@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { type App, type AppDeps, buildApp } from '../../src/app.js';
@@ -63,10 +64,17 @@ export function testDatabase(): Promise<DatabaseHandle> {
 export async function openTestDatabase(options: { onQuery?: (query: string) => void } = {}): Promise<DatabaseHandle> {
   const url = inject('databaseUrl');
   if (url) return openPostgres({ url, poolMax: 4, ...options });
+  const snapshot = inject('pgliteSnapshot');
+  if (snapshot) {
+    snapshotBytes ??= readFile(snapshot);
+    return openPglite('memory', { ...options, loadDataDir: new Blob([await snapshotBytes]) });
+  }
   const handle = await openPglite('memory', options);
   await migratePgliteDatabase(handle.client);
   return handle;
 }
+
+let snapshotBytes: Promise<Buffer> | undefined;
 
 export interface TestContext {
   app: App;

@@ -63,13 +63,20 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
   };
 }
 
-/** `dataDir` is a folder, or `memory` for a throwaway in-memory database. */
+/**
+ * `dataDir` is a folder, or `memory` for a throwaway in-memory database. `loadDataDir` starts
+ * an in-memory database from a dump (`dumpDataDir()`), which skips initdb: tests migrate once
+ * per run and start every file from that copy.
+ */
 export async function openPglite(
   dataDir: string,
-  options: Pick<PostgresOptions, 'onQuery'> = {},
+  options: Pick<PostgresOptions, 'onQuery'> & { loadDataDir?: Blob } = {},
 ): Promise<DatabaseHandle & { readonly client: PGlite }> {
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const client = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir);
+  const client =
+    dataDir === 'memory'
+      ? new PGlite(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {})
+      : new PGlite(dataDir);
   await client.waitReady;
   const db = drizzlePglite({ client, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
   let closed = false;
