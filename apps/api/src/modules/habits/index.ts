@@ -6,7 +6,6 @@ import { habitsRoutes } from './routes.js';
 import { createHabitsService, type HabitLimits } from './service.js';
 
 export type { HabitLimits, HabitSnapshotItem, HabitsService, HabitsSnapshot } from './service.js';
-export { unlimitedHabits } from './service.js';
 
 export async function registerHabitsModule(
   app: App,

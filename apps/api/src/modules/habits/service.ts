@@ -34,9 +34,6 @@ export interface HabitLimits {
   activeHabitLimit(userId: string): Promise<number | null>;
 }
 
-/** Until a plan says otherwise, any number of habits. */
-export const unlimitedHabits: HabitLimits = { activeHabitLimit: async () => null };
-
 export const DEFAULT_COLOR = '#3B82F6';
 
 /** One habit with everything computed from its check-ins (for the insights module). */

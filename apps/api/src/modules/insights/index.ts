@@ -11,9 +11,6 @@ import { createInsightsService, type HabitsSnapshotSource, type InsightEntitleme
 export type { InsightsSnapshot } from './insights-summary.js';
 export type { HabitsSnapshotSource, InsightEntitlements, InsightsService } from './service.js';
 
-/** Self-hosted default until the payments module answers: no plan limit (AI_INSIGHTS_MONTHLY_CAP still applies). */
-export const unlimitedInsights: InsightEntitlements = { entitlements: async () => ({ aiInsightsPerMonth: null }) };
-
 export type InsightsConfig = Pick<
   Config,
   | 'OPENAI_API_KEY'

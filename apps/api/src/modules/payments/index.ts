@@ -11,7 +11,7 @@ import { createStripeClient, createStripeGateway } from './stripe-client.js';
 
 export type { Entitlements } from './plans.js';
 export type { HabitLimits, PaymentsService, UsageCounter, UsageName } from './service.js';
-export { createStripeClient, STRIPE_API_VERSION } from './stripe-client.js';
+export { STRIPE_API_VERSION } from './stripe-client.js';
 
 /** The Stripe settings when all four keys are configured; null runs self-hosted. */
 export function billingSettings(config: Config): BillingSettings | null {
