@@ -11,8 +11,10 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Bounds for a stuck test, not speed targets: CI shares two cores with other work, and the
+    // first test of a file also builds the app on a cold module cache.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     // Two cores: one worker per core keeps PGlite start-up from starving the other files.
     maxWorkers: 2,
