@@ -101,7 +101,7 @@ export const ChangePassword = z
   });
 
 export const RevokeSession = z
-  .strictObject({ token: Token(256, 'The session token to end (your own, e.g. from `set-auth-token`).') })
+  .strictObject({ token: Token(256, 'The session token to end: the `token` of a sign-in or sign-up response.') })
   .meta({ id: 'RevokeSession' });
 
 export const AuthUser = z

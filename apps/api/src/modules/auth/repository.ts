@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, ilike, or, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.js';
 import { account, apikey, session, user } from './schema.js';
 
@@ -30,6 +30,54 @@ export function createAuthRepository(db: Database) {
         .from(apikey)
         .where(eq(apikey.referenceId, userId))
         .orderBy(asc(apikey.createdAt), asc(apikey.id));
+    },
+
+    async countApiKeys(userId: string): Promise<number> {
+      const [row] = await db.select({ n: count() }).from(apikey).where(eq(apikey.referenceId, userId));
+      return row?.n ?? 0;
+    },
+
+    async listSessions(userId: string, now: Date) {
+      return db
+        .select({
+          id: session.id,
+          userId: session.userId,
+          createdAt: session.createdAt,
+          expiresAt: session.expiresAt,
+          ipAddress: session.ipAddress,
+          userAgent: session.userAgent,
+        })
+        .from(session)
+        .where(and(eq(session.userId, userId), gt(session.expiresAt, now)))
+        .orderBy(desc(session.createdAt), desc(session.id));
+    },
+
+    async deleteSession(userId: string, sessionId: string): Promise<boolean> {
+      const rows = await db
+        .delete(session)
+        .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
+        .returning({ id: session.id });
+      return rows.length > 0;
+    },
+
+    /** Sets the user's role; false when there is no such user. */
+    async setRole(userId: string, role: 'user' | 'admin'): Promise<boolean> {
+      const rows = await db
+        .update(user)
+        .set({ role, updatedAt: new Date() })
+        .where(eq(user.id, userId))
+        .returning({ id: user.id });
+      return rows.length > 0;
+    },
+
+    /** For the admin:grant/admin:revoke scripts; emails compare case-insensitively. */
+    async setRoleByEmail(email: string, role: 'user' | 'admin') {
+      const [row] = await db
+        .update(user)
+        .set({ role, updatedAt: new Date() })
+        .where(eq(sql`lower(${user.email})`, email.trim().toLowerCase()))
+        .returning({ id: user.id, email: user.email, role: user.role });
+      return row;
     },
 
     async deleteApiKey(userId: string, keyId: string): Promise<boolean> {
