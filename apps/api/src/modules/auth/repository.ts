@@ -37,6 +37,20 @@ export function createAuthRepository(db: Database) {
       return row?.n ?? 0;
     },
 
+    /** 1 for the user's oldest key, 2 for the next…: its place by (createdAt, id). */
+    async apiKeyRank(userId: string, keyId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(apikey)
+        .where(
+          and(
+            eq(apikey.referenceId, userId),
+            sql`(${apikey.createdAt}, ${apikey.id}) <= (select k.created_at, k.id from apikey k where k.id = ${keyId})`,
+          ),
+        );
+      return row?.n ?? 0;
+    },
+
     async listSessions(userId: string, now: Date) {
       return db
         .select({

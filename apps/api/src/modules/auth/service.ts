@@ -69,12 +69,12 @@ export function createAuthService(deps: {
           rateLimitMax: input.rateLimitPerMinute,
         },
       });
-      // better-auth inserts on its own connection, so the count cannot be locked around it:
-      // concurrent creations are counted after the fact, and a key over the cap is taken back.
-      const after = await repository.countApiKeys(userId);
-      if (after > MAX_API_KEYS_PER_USER) {
+      // better-auth inserts on its own connection, so no lock can span the count and the insert.
+      // Instead each new key checks its place among the user's keys: the oldest MAX stay, a key
+      // beyond them is taken back. Racing requests thus fill the cap exactly, never more.
+      if ((await repository.apiKeyRank(userId, created.id)) > MAX_API_KEYS_PER_USER) {
         await repository.deleteApiKey(userId, created.id);
-        throw tooMany(after - 1);
+        throw tooMany(MAX_API_KEYS_PER_USER);
       }
       return {
         id: created.id,
