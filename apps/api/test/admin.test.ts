@@ -132,7 +132,7 @@ function run(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@habitual/source', '--import', 'tsx', 'scripts/admin-role.ts', ...args],
+      ['--conditions=@habitual/source', '--import', 'tsx', 'src/modules/auth/admin-role-cli.ts', ...args],
       {
         cwd: API_DIR,
         env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },

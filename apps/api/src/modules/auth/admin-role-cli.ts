@@ -3,13 +3,14 @@
  * the admin role, or take it back, directly in the database the config names (DATABASE_URL, or
  * the embedded folder, which must not be open in a running server). This is how the first admin
  * is made; after that, admins can use `PUT /api/v1/admin/users/{userId}/role`. Running servers
- * see the change within AUTH_CACHE_TTL_MS.
+ * see the change within AUTH_CACHE_TTL_MS. In the image (no tsx there):
+ * `node apps/api/dist/modules/auth/admin-role-cli.js grant <email>`.
  */
-import { ConfigError, loadConfig } from '../src/config.js';
-import { setRoleByEmail } from '../src/modules/auth/index.js';
-import { openDatabase } from '../src/platform/db/open.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import { openDatabase } from '../../platform/db/open.js';
+import { setRoleByEmail } from './index.js';
 
-const USAGE = 'usage: admin-role.ts grant|revoke <email>';
+const USAGE = 'usage: npm run admin:grant -- <email>, or npm run admin:revoke -- <email>';
 
 async function main(): Promise<number> {
   const [action, email, ...rest] = process.argv.slice(2);
