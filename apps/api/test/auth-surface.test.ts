@@ -3,7 +3,7 @@
  * path; their errors are our envelope alone; their inputs are bounded like /api/v1's; their 2xx
  * bodies are exactly what the spec says; sessions are listed without tokens.
  */
-import { ErrorEnvelope } from '@habitual/shared';
+import { ErrorEnvelope, MAX_SESSIONS_PER_USER } from '@habitual/shared';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { sql } from 'drizzle-orm';
@@ -346,6 +346,35 @@ describe('sessions', () => {
       headers: { 'x-api-key': key.json().key },
     });
     expect(byKey.statusCode).toBe(403);
+  });
+});
+
+describe('sessions per user', () => {
+  it(`a sign-in keeps the newest ${MAX_SESSIONS_PER_USER} sessions and signs older ones out`, async () => {
+    const user = await signUp(ctx.app);
+    // Older sessions straight in the table: as many sign-ins would only be slow.
+    await ctx.database.rows(sql`
+      insert into session (id, token, user_id, expires_at, created_at, updated_at)
+      select 'old-' || n || '-' || ${user.id}, 'old-token-' || n || '-' || ${user.id}, ${user.id},
+             now() + interval '1 day', now() - (n || ' hours')::interval, now()
+      from generate_series(1, ${MAX_SESSIONS_PER_USER}) as n`);
+    const count = async () =>
+      (
+        await ctx.database.rows<{ n: number }>(sql`select count(*)::int as n from session where user_id = ${user.id}`)
+      )[0]?.n;
+    expect(await count()).toBe(MAX_SESSIONS_PER_USER + 1);
+
+    const fresh = await signIn(ctx.app, user.email, user.password);
+    expect(fresh.statusCode).toBe(200);
+    expect(await count()).toBe(MAX_SESSIONS_PER_USER);
+    // The oldest went: the two inserted longest ago (n = MAX and MAX - 1 hours old).
+    const gone = await ctx.database.rows(
+      sql`select id from session where id in (${`old-${MAX_SESSIONS_PER_USER}-${user.id}`}, ${`old-${MAX_SESSIONS_PER_USER - 1}-${user.id}`})`,
+    );
+    expect(gone).toHaveLength(0);
+    for (const cookie of [user.cookie, sessionCookie(fresh.headers['set-cookie'])]) {
+      expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(200);
+    }
   });
 });
 

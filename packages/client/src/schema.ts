@@ -653,7 +653,7 @@ export interface paths {
     put?: never;
     /**
      * Create a habit
-     * @description Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of `frequency.days` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 `PLAN_LIMIT_REACHED`, with the limit and usage in `details`.
+     * @description Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of `frequency.days` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 `PLAN_LIMIT_REACHED`, with the limit and usage in `details`; an account holding 5000 habits, archived ones included, gets 409 `CONFLICT`.
      */
     post: operations['createHabit'];
     delete?: never;
@@ -5714,6 +5714,15 @@ export interface operations {
       };
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
         headers: {
           [name: string]: unknown;
         };

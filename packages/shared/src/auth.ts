@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
+/** Sessions a user keeps: signing in once more signs the oldest beyond this many out. */
+export const MAX_SESSIONS_PER_USER = 100;
 /** Longest URL accepted anywhere in an auth request (callback and redirect URLs, image). */
 export const AUTH_URL_MAX_LENGTH = 2048;
 

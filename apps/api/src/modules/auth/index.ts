@@ -86,13 +86,17 @@ export async function registerAuthModule(
     }
   });
 
-  await mountAuth(app, { auth, publicUrl: config.PUBLIC_URL, onRevocation: () => guard.invalidate() });
-
   const service = createAuthService({
     auth,
     repository: createAuthRepository(db),
     invalidate: () => guard.invalidate(),
     now: deps.now,
+  });
+  await mountAuth(app, {
+    auth,
+    publicUrl: config.PUBLIC_URL,
+    onRevocation: () => guard.invalidate(),
+    onSignIn: (userId) => service.pruneSessions(userId),
   });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', service });
   await app.register(sessionRoutes, { prefix: '/api/v1', service });

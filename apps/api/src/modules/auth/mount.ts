@@ -47,6 +47,8 @@ interface Endpoint {
   response: Record<number, z.ZodType>;
   /** A successful call ends sessions or credentials: drop this instance's cached ones. */
   revokes?: boolean;
+  /** A successful call may create a session (its body names the user). */
+  signsIn?: boolean;
 }
 
 /** Takes no input: no body, or `{}` (DELETE-like POSTs from clients that always send JSON). */
@@ -65,6 +67,7 @@ export const AUTH_ENDPOINTS: readonly Endpoint[] = [
     errors: ['CONFLICT', 'FORBIDDEN'],
     body: SignUpEmail,
     response: { 200: SignedUp.describe('The account, and a session when no verification is required.') },
+    signsIn: true,
   },
   {
     method: 'POST',
@@ -76,6 +79,7 @@ export const AUTH_ENDPOINTS: readonly Endpoint[] = [
     errors: ['UNAUTHENTICATED', 'FORBIDDEN'],
     body: SignInEmail,
     response: { 200: SignedIn.describe('Signed in.') },
+    signsIn: true,
   },
   {
     method: 'POST',
@@ -217,7 +221,13 @@ const BASE = '/api/auth';
  */
 export async function mountAuth(
   app: App,
-  options: { auth: Auth; publicUrl: string; onRevocation: () => void },
+  options: {
+    auth: Auth;
+    publicUrl: string;
+    onRevocation: () => void;
+    /** After a sign-in or sign-up that made a session (to cap the user's sessions). */
+    onSignIn: (userId: string) => Promise<void>;
+  },
 ): Promise<void> {
   const { auth, publicUrl } = options;
 
@@ -253,7 +263,7 @@ export async function mountAuth(
         }
         const response = await auth.handler(new Request(url, { method: endpoint.method, headers, body }));
         if (endpoint.revokes && response.ok) options.onRevocation();
-        return answer(reply, response);
+        return answer(reply, response, endpoint.signsIn ? options.onSignIn : undefined);
       },
     });
   }
@@ -292,7 +302,7 @@ function forwardHeaders(request: FastifyRequest): Headers {
   return headers;
 }
 
-async function answer(reply: FastifyReply, response: Response) {
+async function answer(reply: FastifyReply, response: Response, onSignIn?: (userId: string) => Promise<void>) {
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie' && name !== 'content-length' && name !== 'content-type') reply.header(name, value);
   });
@@ -303,8 +313,10 @@ async function answer(reply: FastifyReply, response: Response) {
   reply.code(response.status);
   const text = await response.text();
   if (response.status >= 300 || text === '') return reply.send();
+  const body = JSON.parse(text) as { token?: unknown; user?: { id?: unknown } } | null;
+  if (onSignIn && typeof body?.token === 'string' && typeof body.user?.id === 'string') await onSignIn(body.user.id);
   // Sent as a value, so the route's response schema checks it and strips undeclared fields.
-  return reply.send(JSON.parse(text));
+  return reply.send(body);
 }
 
 /** better-auth's error as ours: the envelope alone, its own code kept in `details`. */

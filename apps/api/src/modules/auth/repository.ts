@@ -66,6 +66,20 @@ export function createAuthRepository(db: Database) {
         .orderBy(desc(session.createdAt), desc(session.id));
     },
 
+    /** Deletes the user's sessions beyond the newest `keep`; returns how many went. */
+    async pruneSessions(userId: string, keep: number): Promise<number> {
+      const rows = await db
+        .delete(session)
+        .where(
+          and(
+            eq(session.userId, userId),
+            sql`${session.id} not in (select s.id from session s where s.user_id = ${userId} order by s.created_at desc, s.id desc limit ${keep})`,
+          ),
+        )
+        .returning({ id: session.id });
+      return rows.length;
+    },
+
     async deleteSession(userId: string, sessionId: string): Promise<boolean> {
       const rows = await db
         .delete(session)

@@ -4,6 +4,7 @@ import {
   type CreateApiKey,
   type CreatedApiKey,
   MAX_API_KEYS_PER_USER,
+  MAX_SESSIONS_PER_USER,
   type SessionInfo,
 } from '@habitual/shared';
 import { AppError } from '../../platform/app-error.js';
@@ -109,6 +110,11 @@ export function createAuthService(deps: {
         userAgent: row.userAgent,
         current: row.id === actor.sessionId,
       }));
+    },
+
+    /** After a sign-in: the oldest sessions beyond the cap are signed out, so none piles up. */
+    async pruneSessions(userId: string): Promise<void> {
+      if ((await repository.pruneSessions(userId, MAX_SESSIONS_PER_USER)) > 0) deps.invalidate();
     },
 
     async revokeSession(userId: string, sessionId: string): Promise<void> {
