@@ -5591,7 +5591,7 @@ export interface operations {
         /** @description The opaque `nextCursor` of the previous page; omit it for the first page. */
         cursor?: string;
         /** @description `true` lists the archived habits instead of the active ones (default `false`). */
-        archived?: string;
+        archived?: boolean;
       };
       header?: never;
       path?: never;
@@ -6934,7 +6934,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off. */
-        refresh?: string;
+        refresh?: boolean;
       };
       header?: never;
       path?: never;

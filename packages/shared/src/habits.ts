@@ -259,7 +259,11 @@ export const HabitListQuery = z.object({
   archived: z
     .stringbool()
     .default(false)
-    .describe('`true` lists the archived habits instead of the active ones (default `false`).'),
+    // A query string is text, but the spec shows what it means: Swagger UI then offers true/false.
+    .meta({
+      type: 'boolean',
+      description: '`true` lists the archived habits instead of the active ones (default `false`).',
+    }),
 });
 
 export const Today = z

@@ -10,7 +10,7 @@ import { AUTH_ENDPOINTS } from './auth-endpoints.js';
 const BASE = '/api/auth';
 
 /**
- * better-auth at /api/auth, behind our own allowlist: each endpoint above is a route of ours,
+ * better-auth at /api/auth, behind our own allowlist: each of AUTH_ENDPOINTS is a route of ours,
  * validated against the shared schemas before better-auth sees it and answered through the
  * declared response schema (so undeclared fields, such as session tokens, never leave). It is
  * called on the canonical path of the matched route, never on the URL as sent, so path tricks
