@@ -115,8 +115,8 @@ export const AuthUser = z
     image: z.string().nullable(),
     role: z.string().nullable().describe('`user` or `admin`.'),
     timezone: z.string().nullable(),
-    weekStartsOn: z.number().int().nullable(),
-    dayStartHour: z.number().int().nullable(),
+    weekStartsOn: z.number().int().min(0).max(6).nullable(),
+    dayStartHour: z.number().int().min(0).max(23).nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
