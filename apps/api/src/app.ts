@@ -12,7 +12,7 @@ import { AppError } from './platform/app-error.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
-import { type AuthOpenApi, documentErrors, openApiPlugin } from './platform/openapi.js';
+import { documentErrors, openApiPlugin } from './platform/openapi.js';
 import { genRequestId } from './platform/request-id.js';
 import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
@@ -68,8 +68,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const mailer =
     deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
   const auth = createAuthInstance(config, database.db, mailer, logger);
-  // swagger's transformObject is synchronous, so better-auth's spec is read before it is registered.
-  const authSpec = (await auth.api.generateOpenAPISchema()) as unknown as AuthOpenApi;
 
   const app = Fastify({
     loggerInstance: logger,
@@ -115,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(errorHandlerPlugin);
-  await app.register(openApiPlugin, { exposeUi: deps.docs ?? true, authSpec });
+  await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
   await app.register(securityPlugin, { config });
   // Unknown routes count against the rate limit too (scanners probe them by the thousand).
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes));

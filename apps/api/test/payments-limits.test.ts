@@ -1,9 +1,10 @@
 /**
  * Plan limits through the habits routes: Free stops at its active-habit limit with 402, an
  * upgrade by webhook lifts it, a downgrade keeps every habit and check-in but blocks new ones
- * beyond the limit; self-hosted has no limit. Runs on PGlite and PostgreSQL like every file.
+ * beyond the limit; self-hosted has no plan limit, only the ceiling on active habits. Runs on PGlite and PostgreSQL like every file.
  */
-import { ErrorEnvelope } from '@habitual/shared';
+import { ErrorEnvelope, MAX_ACTIVE_HABITS, MAX_HABITS_PER_USER } from '@habitual/shared';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { deliverOk, getBilling, setupBilling, stripeEvent, upgrade } from './helpers/billing.js';
@@ -59,7 +60,7 @@ describe('plan limits', () => {
     ids.push(...(await createHabits(app, user, 3)));
     expect(await getBilling(app, user)).toMatchObject({
       plan: 'pro',
-      entitlements: { activeHabits: { limit: null, used: FREE_LIMIT + 3 } },
+      entitlements: { activeHabits: { limit: MAX_ACTIVE_HABITS, used: FREE_LIMIT + 3 } },
     });
     const yesterday = new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
     const checkIn = await app.inject({
@@ -108,9 +109,42 @@ describe('plan limits', () => {
     await createHabits(app, second, 1);
   });
 
-  it('self-hosted (no Stripe keys): no limit', async () => {
-    const { app } = await setup();
+  it('self-hosted (no Stripe keys): no plan limit, only the ceiling every account has', async () => {
+    const { app, database } = await setup();
     const user = await signUp(app);
     await createHabits(app, user, FREE_LIMIT + 2);
+    // Up to one below the ceiling directly in the table (a thousand requests would only be slow).
+    await database.rows(sql`
+      insert into habits (user_id, name, color, type, frequency_times, frequency_days, start_date, position)
+      select ${user.id}, 'Bulk ' || n, '#336699', 'boolean', 1, 1, current_date, 100 + n
+      from generate_series(1, ${MAX_ACTIVE_HABITS - FREE_LIMIT - 3}) as n`);
+    await createHabits(app, user, 1);
+    await expectLimitReached(app, user, MAX_ACTIVE_HABITS);
+  });
+
+  it(`archived habits count towards the ceiling of ${MAX_HABITS_PER_USER} habits per account`, async () => {
+    const { app, database } = await setup();
+    const user = await signUp(app);
+    await database.rows(sql`
+      insert into habits (user_id, name, color, type, frequency_times, frequency_days, start_date, position, archived_at)
+      select ${user.id}, 'Archived ' || n, '#336699', 'boolean', 1, 1, current_date, n, now()
+      from generate_series(1, ${MAX_HABITS_PER_USER - 1}) as n`);
+    await createHabits(app, user, 1);
+    const res = await createHabit(app, user, 'One too many');
+    expect(res.statusCode, res.body).toBe(409);
+    const error = ErrorEnvelope.parse(res.json()).error;
+    expect(error.code).toBe('CONFLICT');
+    expect(error.details).toEqual([{ resource: 'habits', limit: MAX_HABITS_PER_USER, usage: MAX_HABITS_PER_USER }]);
+    // Deleting one makes room again.
+    const [archived] = await database.rows<{ id: string }>(
+      sql`select id from habits where user_id = ${user.id} and archived_at is not null limit 1`,
+    );
+    const del = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/habits/${archived?.id}`,
+      headers: { cookie: user.cookie },
+    });
+    expect(del.statusCode, del.body).toBe(204);
+    await createHabits(app, user, 1);
   });
 });

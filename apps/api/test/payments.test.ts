@@ -2,7 +2,7 @@
  * Billing through the API with the real `stripe` SDK talking to a fake Stripe on loopback:
  * checkout, portal, GET /billing, self-hosted mode, export and account deletion, config.
  */
-import { Billing, BillingRedirect, ErrorEnvelope } from '@habitual/shared';
+import { Billing, BillingRedirect, ErrorEnvelope, MAX_ACTIVE_HABITS } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../src/app.js';
@@ -206,7 +206,7 @@ describe('GET /api/v1/billing', () => {
       interval: 'year',
       currentPeriodEnd: new Date(periodEnd * 1000).toISOString(),
       cancelAtPeriodEnd: false,
-      entitlements: { activeHabits: { limit: null }, aiInsightsPerMonth: { limit: 100 } },
+      entitlements: { activeHabits: { limit: MAX_ACTIVE_HABITS }, aiInsightsPerMonth: { limit: 100 } },
     });
   });
 

@@ -4,824 +4,6 @@
  */
 
 export interface paths {
-  '/api/auth/get-session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get the current session
-     * @description Get the current session
-     */
-    get: operations['authGetSession'];
-    put?: never;
-    /**
-     * Get the current session
-     * @description Get the current session
-     */
-    post: operations['authGetSessionPost'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/sign-out': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Sign out the current user
-     * @description Sign out the current user
-     */
-    post: operations['authSignOut'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/sign-up/email': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Sign up a user using email and password
-     * @description Sign up a user using email and password
-     */
-    post: operations['authSignUpWithEmailAndPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/sign-in/email': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Sign in with email and password
-     * @description Sign in with email and password
-     */
-    post: operations['authSignInEmail'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/reset-password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Reset the password for a user
-     * @description Reset the password for a user
-     */
-    post: operations['authResetPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/verify-password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Verify the current user's password
-     * @description Verify the current user's password
-     */
-    post: operations['authVerifyPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/verify-email': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Verify the email of the user
-     * @description Verify the email of the user
-     */
-    get: operations['authGetApiAuthVerifyEmail'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/send-verification-email': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Send a verification email to the user
-     * @description Send a verification email to the user
-     */
-    post: operations['authSendVerificationEmail'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/change-email': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** /api/auth/change-email */
-    post: operations['authChangeEmail'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/change-password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Change the password of the user
-     * @description Change the password of the user
-     */
-    post: operations['authChangePassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/update-session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Update the current session
-     * @description Update the current session
-     */
-    post: operations['authUpdateSession'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/update-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Update the current user
-     * @description Update the current user
-     */
-    post: operations['authUpdateUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/delete-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Delete the user
-     * @description Delete the user
-     */
-    post: operations['authDeleteUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/request-password-reset': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Send a password reset email to the user
-     * @description Send a password reset email to the user
-     */
-    post: operations['authRequestPasswordReset'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/reset-password/{token}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Redirects the user to the callback URL with the token
-     * @description Redirects the user to the callback URL with the token
-     */
-    get: operations['authResetPasswordCallback'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/list-sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List all active sessions for the user
-     * @description List all active sessions for the user
-     */
-    get: operations['authListUserSessions'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/revoke-session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke a single session
-     * @description Revoke a single session
-     */
-    post: operations['authPostApiAuthRevokeSession'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/revoke-sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke all sessions for the user
-     * @description Revoke all sessions for the user
-     */
-    post: operations['authPostApiAuthRevokeSessions'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/revoke-other-sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke all other sessions for the user except the current one
-     * @description Revoke all other sessions for the user except the current one
-     */
-    post: operations['authPostApiAuthRevokeOtherSessions'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/ok': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Check if the API is working
-     * @description Check if the API is working
-     */
-    get: operations['authGetApiAuthOk'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/error': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Displays an error page
-     * @description Displays an error page
-     */
-    get: operations['authGetApiAuthError'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/set-role': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Set the role of a user
-     * @description Set the role of a user
-     */
-    post: operations['authSetUserRole'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/get-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get an existing user
-     * @description Get an existing user
-     */
-    get: operations['authGetUser'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/create-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create a new user
-     * @description Create a new user
-     */
-    post: operations['authCreateUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/update-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Update a user's details
-     * @description Update a user's details
-     */
-    post: operations['authAdminUpdateUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/list-users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List users
-     * @description List users
-     */
-    get: operations['authListUsers'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/list-user-sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * List user sessions
-     * @description List user sessions
-     */
-    post: operations['authAdminListUserSessions'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/unban-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Unban a user
-     * @description Unban a user
-     */
-    post: operations['authUnbanUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/ban-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Ban a user
-     * @description Ban a user
-     */
-    post: operations['authBanUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/impersonate-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Impersonate a user
-     * @description Impersonate a user
-     */
-    post: operations['authImpersonateUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/stop-impersonating': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** /api/auth/admin/stop-impersonating */
-    post: operations['authPostApiAuthAdminStopImpersonating'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/revoke-user-session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke a user session
-     * @description Revoke a user session
-     */
-    post: operations['authRevokeUserSession'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/revoke-user-sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke all user sessions
-     * @description Revoke all user sessions
-     */
-    post: operations['authRevokeUserSessions'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/remove-user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Delete a user and all their sessions and accounts. Cannot be undone.
-     * @description Delete a user and all their sessions and accounts. Cannot be undone.
-     */
-    post: operations['authRemoveUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/set-user-password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Set a user's password
-     * @description Set a user's password
-     */
-    post: operations['authSetUserPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/admin/has-permission': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Check if the user has permission
-     * @description Check if the user has permission
-     */
-    post: operations['authPostApiAuthAdminHasPermission'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/api-key/create': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create a new API key for a user
-     * @description Create a new API key for a user
-     */
-    post: operations['authPostApiAuthApiKeyCreate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/api-key/get': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Retrieve an existing API key by ID
-     * @description Retrieve an existing API key by ID
-     */
-    get: operations['authGetApiAuthApiKeyGet'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/api-key/update': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Update an existing API key by ID
-     * @description Update an existing API key by ID
-     */
-    post: operations['authPostApiAuthApiKeyUpdate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/api-key/delete': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Delete an existing API key
-     * @description Delete an existing API key
-     */
-    post: operations['authPostApiAuthApiKeyDelete'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/api-key/list': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List all API keys for the authenticated user or for a specific organization
-     * @description List all API keys for the authenticated user or for a specific organization
-     */
-    get: operations['authGetApiAuthApiKeyList'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -862,6 +44,274 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/sign-up/email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign up with email and password
+     * @description Creates the account. With email verification off it signs in at once: a session cookie for browsers, and the token in the `set-auth-token` header for other clients (send it as `Authorization: Bearer`). With verification on, a link is mailed and `token` is null.
+     */
+    post: operations['signUpEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/sign-in/email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in with email and password
+     * @description Sets the session cookie, and returns the token in the `set-auth-token` header (for `Authorization: Bearer`). A wrong password and an unknown email get the same 401; an unverified email or a banned account 403.
+     */
+    post: operations['signInEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/sign-out': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign out
+     * @description Ends the session of the cookie or bearer token sent, and clears the cookie.
+     */
+    post: operations['signOut'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/get-session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get the current session
+     * @description The session and user of the cookie or bearer token sent, or `null`. Tokens are never included.
+     */
+    get: operations['getSession'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/verify-email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Confirm an email address (the mailed link)
+     * @description The link in the verification mail. With `callbackURL` it redirects there (adding `?error=` when the token is invalid); without it it answers JSON. It signs the user in.
+     */
+    get: operations['verifyEmail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/send-verification-email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the verification mail again */
+    post: operations['sendVerificationEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/request-password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail a password-reset link
+     * @description Answers the same whether or not the address has an account.
+     */
+    post: operations['requestPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/reset-password/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Open a password-reset link (the mailed link)
+     * @description Redirects to `callbackURL` with `?token=` for the app to show its form, or with `?error=INVALID_TOKEN`.
+     */
+    get: operations['resetPasswordCallback'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/reset-password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set a new password with a reset token
+     * @description Every session of the user ends.
+     */
+    post: operations['resetPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/change-password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Change the password */
+    post: operations['changePassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/list-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the user's sessions
+     * @description Without tokens: revoke one by id with `DELETE /api/v1/sessions/{sessionId}`.
+     */
+    get: operations['listAuthSessions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/revoke-session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End a session by its token
+     * @description For a token the client holds; to end another device's session use `DELETE /api/v1/sessions/{sessionId}`.
+     */
+    post: operations['revokeSessionByToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/revoke-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End every session, this one included */
+    post: operations['revokeSessions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/revoke-other-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End every other session */
+    post: operations['revokeOtherSessions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/api-keys': {
     parameters: {
       query?: never;
@@ -877,7 +327,7 @@ export interface paths {
     put?: never;
     /**
      * Create an API key
-     * @description Creates a key for an integration. The secret `key` is in this response only; it is stored hashed. Send it as the `x-api-key` header. Keys expire (default 365 days) and have their own rate limit.
+     * @description Creates a key for an integration. The secret `key` is in this response only; it is stored hashed. Send it as the `x-api-key` header. Keys expire (default 365 days) and have their own rate limit. A user holds at most 50 keys (409 beyond).
      */
     post: operations['createApiKey'];
     delete?: never;
@@ -901,6 +351,46 @@ export interface paths {
      * @description The key stops working at once on this instance, and within the credential cache bound everywhere (see the README).
      */
     delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List my sessions
+     * @description Every signed-in device, newest first, without tokens. `current` marks the session of this request.
+     */
+    get: operations['listSessions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sessions/{sessionId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Sign a session out
+     * @description Ends one of my sessions by id (this one included). It stops working at once on this instance, and within the credential cache bound everywhere.
+     */
+    delete: operations['revokeSession'];
     options?: never;
     head?: never;
     patch?: never;
@@ -963,6 +453,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/users/{userId}/role': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Set a user's role (admin)
+     * @description Makes a user an admin, or an admin a user again. Admins cannot demote themselves (409). Takes effect at once on this instance, and within the credential cache bound everywhere.
+     */
+    put: operations['adminSetUserRole'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/me': {
     parameters: {
       query?: never;
@@ -1003,6 +513,26 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete a user's account and all its data (admin)
+     * @description The same deletion as `DELETE /api/v1/me`: every row of the user in one transaction, and a Pro subscription cancelled at Stripe, so the account is never charged again. Admins delete their own account with `DELETE /api/v1/me` (409 here).
+     */
+    delete: operations['adminDeleteUser'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1123,7 +653,7 @@ export interface paths {
     put?: never;
     /**
      * Create a habit
-     * @description Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of `frequency.days` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 `PLAN_LIMIT_REACHED`, with the limit and usage in `details`.
+     * @description Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of `frequency.days` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 `PLAN_LIMIT_REACHED`, with the limit and usage in `details`; an account holding 5000 habits, archived ones included, gets 409 `CONFLICT`.
      */
     post: operations['createHabit'];
     delete?: never;
@@ -1414,6 +944,18 @@ export interface components {
     };
     /**
      * @example {
+     *       "role": "admin"
+     *     }
+     */
+    SetUserRoleInput: {
+      /**
+       * @description `admin` may use every `/api/v1/admin` route.
+       * @enum {string}
+       */
+      role: 'user' | 'admin';
+    };
+    /**
+     * @example {
      *       "name": "Zapier",
      *       "permission": "read",
      *       "expiresInDays": 90
@@ -1437,6 +979,111 @@ export interface components {
        * @default 600
        */
       rateLimitPerMinute: number;
+    };
+    /**
+     * @example {
+     *       "name": "Ada",
+     *       "email": "ada@example.com",
+     *       "password": "a long password"
+     *     }
+     */
+    SignUpEmailInput: {
+      name: string;
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      /** @description 8 to 128 characters. */
+      password: string;
+      /**
+       * Format: uri
+       * @description An http(s) URL of a profile picture.
+       */
+      image?: string;
+      /** @description Where the verification link leads after confirming. */
+      callbackURL?: string;
+      /** @description false: the session ends with the browser session. */
+      rememberMe?: boolean;
+    };
+    /**
+     * @example {
+     *       "email": "ada@example.com",
+     *       "password": "a long password"
+     *     }
+     */
+    SignInEmailInput: {
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      password: string;
+      /** @description A path on this API or an absolute URL of a trusted origin (`CORS_ORIGINS`); others answer 403. */
+      callbackURL?: string;
+      /** @description false: the session ends with the browser session. */
+      rememberMe?: boolean;
+    };
+    /** @example {} */
+    EmptyBodyInput: Record<string, never>;
+    /**
+     * @example {
+     *       "email": "ada@example.com"
+     *     }
+     */
+    SendVerificationEmailInput: {
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      /** @description A path on this API or an absolute URL of a trusted origin (`CORS_ORIGINS`); others answer 403. */
+      callbackURL?: string;
+    };
+    /**
+     * @example {
+     *       "email": "ada@example.com",
+     *       "redirectTo": "https://app.example.com/reset"
+     *     }
+     */
+    RequestPasswordResetInput: {
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      /** @description The app's reset page; the mailed link redirects there with `?token=`. */
+      redirectTo?: string;
+    };
+    /**
+     * @example {
+     *       "token": "a1B2c3D4e5F6g7H8i9J0k1L2",
+     *       "newPassword": "a new long password"
+     *     }
+     */
+    ResetPasswordInput: {
+      /** @description The token from the reset link. */
+      token: string;
+      /** @description 8 to 128 characters. */
+      newPassword: string;
+    };
+    /**
+     * @example {
+     *       "currentPassword": "a long password",
+     *       "newPassword": "a new long password",
+     *       "revokeOtherSessions": true
+     *     }
+     */
+    ChangePasswordInput: {
+      currentPassword: string;
+      /** @description 8 to 128 characters. */
+      newPassword: string;
+      /** @description true: sign out every other session too. */
+      revokeOtherSessions?: boolean;
+    };
+    RevokeSessionInput: {
+      /** @description The session token to end: the `token` of a sign-in or sign-up response. */
+      token: string;
     };
     /**
      * @example {
@@ -1704,6 +1351,18 @@ export interface components {
       /** @description Omit for a permanent ban. */
       expiresInSeconds?: number;
     };
+    /**
+     * @example {
+     *       "role": "admin"
+     *     }
+     */
+    SetUserRole: {
+      /**
+       * @description `admin` may use every `/api/v1/admin` route.
+       * @enum {string}
+       */
+      role: 'user' | 'admin';
+    };
     /** @description An API key, without its secret. */
     ApiKey: {
       id: string;
@@ -1766,6 +1425,191 @@ export interface components {
       key: string;
     };
     /**
+     * @example {
+     *       "name": "Ada",
+     *       "email": "ada@example.com",
+     *       "password": "a long password"
+     *     }
+     */
+    SignUpEmail: {
+      name: string;
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      /** @description 8 to 128 characters. */
+      password: string;
+      /**
+       * Format: uri
+       * @description An http(s) URL of a profile picture.
+       */
+      image?: string;
+      /** @description Where the verification link leads after confirming. */
+      callbackURL?: string;
+      /** @description false: the session ends with the browser session. */
+      rememberMe?: boolean;
+    };
+    /**
+     * @example {
+     *       "email": "ada@example.com",
+     *       "password": "a long password"
+     *     }
+     */
+    SignInEmail: {
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      password: string;
+      /** @description A path on this API or an absolute URL of a trusted origin (`CORS_ORIGINS`); others answer 403. */
+      callbackURL?: string;
+      /** @description false: the session ends with the browser session. */
+      rememberMe?: boolean;
+    };
+    /** @example {} */
+    EmptyBody: Record<string, never>;
+    /**
+     * @example {
+     *       "email": "ada@example.com"
+     *     }
+     */
+    SendVerificationEmail: {
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      /** @description A path on this API or an absolute URL of a trusted origin (`CORS_ORIGINS`); others answer 403. */
+      callbackURL?: string;
+    };
+    /**
+     * @example {
+     *       "email": "ada@example.com",
+     *       "redirectTo": "https://app.example.com/reset"
+     *     }
+     */
+    RequestPasswordReset: {
+      /**
+       * Format: email
+       * @description An email address (at most 254 characters).
+       */
+      email: string;
+      /** @description The app's reset page; the mailed link redirects there with `?token=`. */
+      redirectTo?: string;
+    };
+    /**
+     * @example {
+     *       "token": "a1B2c3D4e5F6g7H8i9J0k1L2",
+     *       "newPassword": "a new long password"
+     *     }
+     */
+    ResetPassword: {
+      /** @description The token from the reset link. */
+      token: string;
+      /** @description 8 to 128 characters. */
+      newPassword: string;
+    };
+    /**
+     * @example {
+     *       "currentPassword": "a long password",
+     *       "newPassword": "a new long password",
+     *       "revokeOtherSessions": true
+     *     }
+     */
+    ChangePassword: {
+      currentPassword: string;
+      /** @description 8 to 128 characters. */
+      newPassword: string;
+      /** @description true: sign out every other session too. */
+      revokeOtherSessions?: boolean;
+    };
+    RevokeSession: {
+      /** @description The session token to end: the `token` of a sign-in or sign-up response. */
+      token: string;
+    };
+    /** @description The signed-in user, as the auth endpoints return it. */
+    AuthUser: {
+      id: string;
+      email: string;
+      emailVerified: boolean;
+      name: string;
+      image: string | null;
+      /** @description `user` or `admin`. */
+      role: string | null;
+      timezone: string | null;
+      weekStartsOn: number | null;
+      dayStartHour: number | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description A session, without its token (a token is a credential; it is never listed). */
+    AuthSession: {
+      /** @description Revoke it with `DELETE /api/v1/sessions/{sessionId}`. */
+      id: string;
+      userId: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      ipAddress: string | null;
+      userAgent: string | null;
+    };
+    SignedIn: {
+      redirect: boolean;
+      /** @description The new session token (also in the `set-auth-token` header). */
+      token: string;
+      url?: string | null;
+      user: components['schemas']['AuthUser'];
+    };
+    SignedUp: {
+      /** @description The new session token; null while the email must be verified first. */
+      token: string | null;
+      user: components['schemas']['AuthUser'];
+    };
+    /** @description The session and its user; null when not signed in. */
+    CurrentSession: {
+      session: components['schemas']['AuthSession'];
+      user: components['schemas']['AuthUser'];
+    } | null;
+    PasswordChanged: {
+      /** @description The new session token when other sessions were revoked, else null. */
+      token: string | null;
+      user: components['schemas']['AuthUser'];
+    };
+    AuthStatus: {
+      status: boolean;
+    };
+    AuthStatusMessage: {
+      status: boolean;
+      message: string;
+    };
+    SignedOut: {
+      success: boolean;
+    };
+    EmailVerified: {
+      status: boolean;
+      user?: components['schemas']['AuthUser'] | null;
+    };
+    SessionInfo: {
+      /** @description Revoke it with `DELETE /api/v1/sessions/{sessionId}`. */
+      id: string;
+      userId: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      ipAddress: string | null;
+      userAgent: string | null;
+      /** @description The session this request is authenticated by. */
+      current: boolean;
+    };
+    /**
      * @description The user's plan, subscription and limits.
      * @example {
      *       "plan": "free",
@@ -1792,7 +1636,7 @@ export interface components {
      *       "cancelAtPeriodEnd": false,
      *       "entitlements": {
      *         "activeHabits": {
-     *           "limit": null,
+     *           "limit": 1000,
      *           "used": 12
      *         },
      *         "aiInsightsPerMonth": {
@@ -2794,109 +2638,6 @@ export interface components {
     } & {
       [key: string]: unknown[];
     };
-    AuthUser: {
-      readonly id: string;
-      name: string;
-      email: string;
-      /** @default false */
-      readonly emailVerified: boolean;
-      image?: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-      readonly role?: string;
-      /** @default false */
-      readonly banned: boolean;
-      readonly banReason?: string;
-      /** Format: date-time */
-      readonly banExpires?: string;
-      /** @default UTC */
-      readonly timezone: string;
-      /** @default 1 */
-      readonly weekStartsOn: number;
-      /** @default 0 */
-      readonly dayStartHour: number;
-    };
-    AuthSession: {
-      readonly id: string;
-      /** Format: date-time */
-      expiresAt: string;
-      token: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-      ipAddress?: string;
-      userAgent?: string;
-      userId: string;
-      readonly impersonatedBy?: string;
-    };
-    AuthAccount: {
-      readonly id: string;
-      accountId: string;
-      providerId: string;
-      userId: string;
-      accessToken?: string;
-      refreshToken?: string;
-      idToken?: string;
-      /** Format: date-time */
-      accessTokenExpiresAt?: string;
-      /** Format: date-time */
-      refreshTokenExpiresAt?: string;
-      scope?: string;
-      password?: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    AuthVerification: {
-      readonly id: string;
-      identifier: string;
-      value: string;
-      /** Format: date-time */
-      expiresAt: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    AuthApikey: {
-      readonly id: string;
-      /** @default default */
-      readonly configId: string;
-      readonly name?: string;
-      readonly start?: string;
-      readonly referenceId: string;
-      readonly prefix?: string;
-      readonly key: string;
-      readonly refillInterval?: number;
-      readonly refillAmount?: number;
-      /** Format: date-time */
-      readonly lastRefillAt?: string;
-      /** @default true */
-      readonly enabled: boolean;
-      /** @default true */
-      readonly rateLimitEnabled: boolean;
-      /** @default 60000 */
-      readonly rateLimitTimeWindow: number;
-      /** @default 600 */
-      readonly rateLimitMax: number;
-      /** @default 0 */
-      readonly requestCount: number;
-      readonly remaining?: number;
-      /** Format: date-time */
-      readonly lastRequest?: string;
-      /** Format: date-time */
-      readonly expiresAt?: string;
-      /** Format: date-time */
-      readonly createdAt: string;
-      /** Format: date-time */
-      readonly updatedAt: string;
-      readonly permissions?: string;
-      metadata?: string;
-    };
   };
   responses: never;
   parameters: never;
@@ -2906,3133 +2647,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  authGetSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            session: components['schemas']['AuthSession'];
-            user: components['schemas']['AuthUser'];
-          } | null;
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetSessionPost: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': Record<string, never>;
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            session: components['schemas']['AuthSession'];
-            user: components['schemas']['AuthUser'];
-          } | null;
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authSignOut: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The URL to redirect to after provider logout */
-          callbackURL?: string;
-          /** @description Return the provider logout URL without redirecting */
-          disableRedirect?: boolean;
-          /** @description State to pass to the provider logout endpoint */
-          state?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            success?: boolean;
-            /** @description Provider logout URL when RP-initiated logout is available */
-            url?: string;
-            /** @description Whether the client should redirect to the provider logout URL */
-            redirect?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authSignUpWithEmailAndPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The name of the user */
-          name: string;
-          /** @description The email of the user */
-          email: string;
-          /** @description The password of the user */
-          password: string;
-          /** @description The profile image URL of the user */
-          image?: string;
-          /** @description The URL to use for email verification callback */
-          callbackURL?: string;
-          /** @description If this is false, the session will not be remembered. Default is `true`. */
-          rememberMe?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description Successfully created user */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Authentication token for the session */
-            token?: string | null;
-            user: {
-              /** @description The unique identifier of the user */
-              id: string;
-              /**
-               * Format: email
-               * @description The email address of the user
-               */
-              email: string;
-              /** @description The name of the user */
-              name: string;
-              /**
-               * Format: uri
-               * @description The profile image URL of the user
-               */
-              image?: string | null;
-              /** @description Whether the email has been verified */
-              emailVerified: boolean;
-              /**
-               * Format: date-time
-               * @description When the user was created
-               */
-              createdAt: string;
-              /**
-               * Format: date-time
-               * @description When the user was last updated
-               */
-              updatedAt: string;
-            };
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authSignInEmail: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description Email of the user */
-          email: string;
-          /** @description Password of the user */
-          password: string;
-          /** @description Callback URL to use as a redirect for email verification */
-          callbackURL?: string;
-          /** @description If this is false, the session will not be remembered. Default is `true`. */
-          rememberMe?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description Success - Returns either session details or redirect URL */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @enum {boolean} */
-            redirect: false;
-            /** @description Session token */
-            token: string;
-            url?: string | null;
-            user: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authResetPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The new password to set */
-          newPassword: string;
-          /** @description The token to reset the password */
-          token?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            status?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authVerifyPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The password to verify */
-          password: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            status?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetApiAuthVerifyEmail: {
-    parameters: {
-      query: {
-        /** @description The token to verify the email */
-        token: string;
-        /** @description The URL to redirect to after email verification */
-        callbackURL?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user: components['schemas']['AuthUser'];
-            /** @description Indicates if the email was verified successfully */
-            status: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authSendVerificationEmail: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /**
-           * @description The email to send the verification email to
-           * @example user@example.com
-           */
-          email: string;
-          /**
-           * @description The URL to use for email verification callback
-           * @example https://example.com/callback
-           */
-          callbackURL?: string | null;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /**
-             * @description Indicates if the email was sent successfully
-             * @example true
-             */
-            status?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authChangeEmail: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The new email address to set must be a valid email address */
-          newEmail: string;
-          /** @description The URL to redirect to after email verification */
-          callbackURL?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Email change request processed successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-            /** @description Indicates if the request was successful */
-            status: boolean;
-            /**
-             * @description Status message of the email change process
-             * @enum {string|null}
-             */
-            message?: 'Email updated' | 'Verification email sent' | null;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authChangePassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The new password to set */
-          newPassword: string;
-          /** @description The current password is required */
-          currentPassword: string;
-          /** @description Must be a boolean value */
-          revokeOtherSessions?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description Password successfully changed */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description New session token if other sessions were revoked */
-            token?: string | null;
-            user: {
-              /** @description The unique identifier of the user */
-              id: string;
-              /**
-               * Format: email
-               * @description The email address of the user
-               */
-              email: string;
-              /** @description The name of the user */
-              name: string;
-              /**
-               * Format: uri
-               * @description The profile image URL of the user
-               */
-              image?: string | null;
-              /** @description Whether the email has been verified */
-              emailVerified: boolean;
-              /**
-               * Format: date-time
-               * @description When the user was created
-               */
-              createdAt: string;
-              /**
-               * Format: date-time
-               * @description When the user was last updated
-               */
-              updatedAt: string;
-            };
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authUpdateSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          [key: string]: unknown;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            session?: components['schemas']['AuthSession'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authUpdateUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The name of the user */
-          name?: string;
-          /** @description The image of the user */
-          image?: string | null;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authDeleteUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The callback URL to redirect to after the user is deleted */
-          callbackURL?: string;
-          /** @description The user's password. Required if session is not fresh */
-          password?: string;
-          /** @description The deletion verification token */
-          token?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description User deletion processed successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Indicates if the operation was successful */
-            success: boolean;
-            /**
-             * @description Status message of the deletion process
-             * @enum {string}
-             */
-            message: 'User deleted' | 'Verification email sent';
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authRequestPasswordReset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The email address of the user to send a password reset email to */
-          email: string;
-          /** @description The URL to redirect the user to reset their password. If the token isn't valid or expired, it'll be redirected with a query parameter `?error=INVALID_TOKEN`. If the token is valid, it'll be redirected with a query parameter `?token=VALID_TOKEN */
-          redirectTo?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            status?: boolean;
-            message?: string;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authResetPasswordCallback: {
-    parameters: {
-      query: {
-        /** @description The URL to redirect the user to reset their password */
-        callbackURL: string;
-      };
-      header?: never;
-      path: {
-        /** @description The token to reset the password */
-        token: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            token?: string;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authListUserSessions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AuthSession'][];
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthRevokeSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The token to revoke */
-          token: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Indicates if the session was revoked successfully */
-            status: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthRevokeSessions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': Record<string, never>;
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Indicates if all sessions were revoked successfully */
-            status: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthRevokeOtherSessions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': Record<string, never>;
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Indicates if all other sessions were revoked successfully */
-            status: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetApiAuthOk: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description API is working */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Indicates if the API is working */
-            ok: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetApiAuthError: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/html': string;
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authSetUserRole: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-          /** @description The role to set, this can be a string or an array of strings. Eg: `admin` or `[admin, user]` */
-          role: string | string[];
-        };
-      };
-    };
-    responses: {
-      /** @description User role updated */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetUser: {
-    parameters: {
-      query?: {
-        id?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description User */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authCreateUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The email of the user */
-          email: string;
-          password?: string;
-          /** @description The name of the user */
-          name: string;
-          role?: string | string[];
-          data?: {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-    responses: {
-      /** @description User created */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authAdminUpdateUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-          /** @description The user data to update */
-          data: {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-    responses: {
-      /** @description User updated */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authListUsers: {
-    parameters: {
-      query?: {
-        searchValue?: string;
-        searchField?: 'email' | 'name';
-        searchOperator?: 'contains' | 'starts_with' | 'ends_with';
-        limit?: string | number;
-        offset?: string | number;
-        sortBy?: string;
-        sortDirection?: 'asc' | 'desc';
-        filterField?: string;
-        filterValue?: (((string | number) | boolean) | string[]) | number[];
-        filterOperator?:
-          | 'eq'
-          | 'ne'
-          | 'lt'
-          | 'lte'
-          | 'gt'
-          | 'gte'
-          | 'in'
-          | 'not_in'
-          | 'contains'
-          | 'starts_with'
-          | 'ends_with';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description List of users */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            users: components['schemas']['AuthUser'][];
-            total: number;
-            limit?: number;
-            offset?: number;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authAdminListUserSessions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description List of user sessions */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            sessions?: components['schemas']['AuthSession'][];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authUnbanUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description User unbanned */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authBanUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-          /** @description The reason for the ban */
-          banReason?: string;
-          /** @description The number of seconds until the ban expires */
-          banExpiresIn?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description User banned */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authImpersonateUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Impersonation session created */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            session?: components['schemas']['AuthSession'];
-            user?: components['schemas']['AuthUser'];
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthAdminStopImpersonating: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authRevokeUserSession: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The session token */
-          sessionToken: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Session revoked */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            success?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authRevokeUserSessions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Sessions revoked */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            success?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authRemoveUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The user id */
-          userId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description User removed */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            success?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authSetUserPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The new password */
-          newPassword: string;
-          /** @description The user id */
-          userId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Password set */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            status?: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthAdminHasPermission: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The permission to check */
-          permissions: Record<string, never>;
-        };
-      };
-    };
-    responses: {
-      /** @description Success */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error?: string;
-            success: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthApiKeyCreate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The configuration ID to use for the API key. If not provided, the default configuration will be used. */
-          configId?: string;
-          /** @description Name of the Api Key */
-          name?: string;
-          /** @description Expiration time of the Api Key in seconds */
-          expiresIn?: number | null;
-          /** @description Prefix of the Api Key */
-          prefix?: string;
-          /** @description Remaining number of requests. Server side only */
-          remaining?: number | null;
-          metadata?: unknown;
-          /** @description Amount to refill the remaining count of the Api Key. server-only. Eg: 100 */
-          refillAmount?: number;
-          /** @description Interval to refill the Api Key in milliseconds. server-only. Eg: 1000 */
-          refillInterval?: number;
-          /** @description The duration in milliseconds where each request is counted. Once the `maxRequests` is reached, the request will be rejected until the `timeWindow` has passed, at which point the `timeWindow` will be reset. server-only. Eg: 1000 */
-          rateLimitTimeWindow?: number;
-          /** @description Maximum amount of requests allowed within a window. Once the `maxRequests` is reached, the request will be rejected until the `timeWindow` has passed, at which point the `timeWindow` will be reset. server-only. Eg: 100 */
-          rateLimitMax?: number;
-          /** @description Whether the key has rate limiting enabled. server-only. Eg: true */
-          rateLimitEnabled?: boolean;
-          /** @description Permissions of the Api Key. */
-          permissions?: {
-            [key: string]: string[];
-          };
-          /** @description User Id of the user that the Api Key belongs to. server-only. Eg: "user-id" */
-          userId?: string;
-          /** @description Organization Id of the organization that the Api Key belongs to. Eg: 'org-id' */
-          organizationId?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description API key created successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Unique identifier of the API key */
-            id: string;
-            /**
-             * Format: date-time
-             * @description Creation timestamp
-             */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description Last update timestamp
-             */
-            updatedAt: string;
-            /** @description Name of the API key */
-            name?: string | null;
-            /** @description Prefix of the API key */
-            prefix?: string | null;
-            /** @description Starting characters of the key (if configured) */
-            start?: string | null;
-            /** @description The full API key (only returned on creation) */
-            key: string;
-            /** @description Whether the key is enabled */
-            enabled: boolean;
-            /**
-             * Format: date-time
-             * @description Expiration timestamp
-             */
-            expiresAt?: string | null;
-            /** @description ID of the reference owning the key */
-            referenceId: string;
-            /**
-             * Format: date-time
-             * @description Last refill timestamp
-             */
-            lastRefillAt?: string | null;
-            /**
-             * Format: date-time
-             * @description Last request timestamp
-             */
-            lastRequest?: string | null;
-            /** @description Metadata associated with the key */
-            metadata?: {
-              [key: string]: unknown;
-            } | null;
-            /** @description Maximum requests in time window */
-            rateLimitMax?: number | null;
-            /** @description Rate limit time window in milliseconds */
-            rateLimitTimeWindow?: number | null;
-            /** @description Remaining requests */
-            remaining?: number | null;
-            /** @description Amount to refill */
-            refillAmount?: number | null;
-            /** @description Refill interval in milliseconds */
-            refillInterval?: number | null;
-            /** @description Whether rate limiting is enabled */
-            rateLimitEnabled: boolean;
-            /** @description Current request count in window */
-            requestCount: number;
-            /** @description Permissions associated with the key */
-            permissions?: {
-              [key: string]: string[];
-            } | null;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetApiAuthApiKeyGet: {
-    parameters: {
-      query?: {
-        configId?: string;
-        id?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description API key retrieved successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description ID */
-            id: string;
-            /** @description The name of the key */
-            name?: string | null;
-            /** @description Shows the first few characters of the API key, including the prefix. This allows you to show those few characters in the UI to make it easier for users to identify the API key. */
-            start?: string | null;
-            /** @description The API Key prefix. Stored as plain text. */
-            prefix?: string | null;
-            /** @description The owner of the user id */
-            userId: string;
-            /** @description The interval in milliseconds between refills of the `remaining` count. Example: 3600000 // refill every hour (3600000ms = 1h) */
-            refillInterval?: number | null;
-            /** @description The amount to refill */
-            refillAmount?: number | null;
-            /**
-             * Format: date-time
-             * @description The last refill date
-             */
-            lastRefillAt?: string | null;
-            /**
-             * @description Sets if key is enabled or disabled
-             * @default true
-             */
-            enabled: boolean;
-            /** @description Whether the key has rate limiting enabled */
-            rateLimitEnabled: boolean;
-            /** @description The duration in milliseconds */
-            rateLimitTimeWindow?: number | null;
-            /** @description Maximum amount of requests allowed within a window */
-            rateLimitMax?: number | null;
-            /** @description The number of requests made within the rate limit time window */
-            requestCount: number;
-            /** @description Remaining requests (every time api key is used this should updated and should be updated on refill as well) */
-            remaining?: number | null;
-            /**
-             * Format: date-time
-             * @description When last request occurred
-             */
-            lastRequest?: string | null;
-            /**
-             * Format: date-time
-             * @description Expiry date of a key
-             */
-            expiresAt?: string | null;
-            /**
-             * Format: date-time
-             * @description created at
-             */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description updated at
-             */
-            updatedAt: string;
-            /** @description Extra metadata about the apiKey */
-            metadata?: {
-              [key: string]: unknown;
-            } | null;
-            /** @description Permissions for the api key (stored as JSON string) */
-            permissions?: string | null;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthApiKeyUpdate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The configuration ID to use for the API key lookup. If not provided, the default configuration will be used. */
-          configId?: string;
-          /** @description The id of the Api Key */
-          keyId: string;
-          /** @description The id of the user which the api key belongs to. server-only. Eg: "some-user-id" */
-          userId?: string;
-          /** @description The name of the key */
-          name?: string;
-          /** @description Whether the Api Key is enabled or not */
-          enabled?: boolean;
-          /** @description The number of remaining requests */
-          remaining?: number;
-          /** @description The refill amount */
-          refillAmount?: number;
-          /** @description The refill interval */
-          refillInterval?: number;
-          metadata?: unknown;
-          /** @description Expiration time of the Api Key in seconds */
-          expiresIn?: number | null;
-          /** @description Whether the key has rate limiting enabled. */
-          rateLimitEnabled?: boolean;
-          /** @description The duration in milliseconds where each request is counted. server-only. Eg: 1000 */
-          rateLimitTimeWindow?: number;
-          /** @description Maximum amount of requests allowed within a window. Once the `maxRequests` is reached, the request will be rejected until the `timeWindow` has passed, at which point the `timeWindow` will be reset. server-only. Eg: 100 */
-          rateLimitMax?: number;
-          /** @description Update the permissions on the API Key. server-only. */
-          permissions?: {
-            [key: string]: string[];
-          } | null;
-        };
-      };
-    };
-    responses: {
-      /** @description API key updated successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description ID */
-            id: string;
-            /** @description The name of the key */
-            name?: string | null;
-            /** @description Shows the first few characters of the API key, including the prefix. This allows you to show those few characters in the UI to make it easier for users to identify the API key. */
-            start?: string | null;
-            /** @description The API Key prefix. Stored as plain text. */
-            prefix?: string | null;
-            /** @description The owner of the user id */
-            userId: string;
-            /** @description The interval in milliseconds between refills of the `remaining` count. Example: 3600000 // refill every hour (3600000ms = 1h) */
-            refillInterval?: number | null;
-            /** @description The amount to refill */
-            refillAmount?: number | null;
-            /**
-             * Format: date-time
-             * @description The last refill date
-             */
-            lastRefillAt?: string | null;
-            /**
-             * @description Sets if key is enabled or disabled
-             * @default true
-             */
-            enabled: boolean;
-            /** @description Whether the key has rate limiting enabled */
-            rateLimitEnabled: boolean;
-            /** @description The duration in milliseconds */
-            rateLimitTimeWindow?: number | null;
-            /** @description Maximum amount of requests allowed within a window */
-            rateLimitMax?: number | null;
-            /** @description The number of requests made within the rate limit time window */
-            requestCount: number;
-            /** @description Remaining requests (every time api key is used this should updated and should be updated on refill as well) */
-            remaining?: number | null;
-            /**
-             * Format: date-time
-             * @description When last request occurred
-             */
-            lastRequest?: string | null;
-            /**
-             * Format: date-time
-             * @description Expiry date of a key
-             */
-            expiresAt?: string | null;
-            /**
-             * Format: date-time
-             * @description created at
-             */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description updated at
-             */
-            updatedAt: string;
-            /** @description Extra metadata about the apiKey */
-            metadata?: {
-              [key: string]: unknown;
-            } | null;
-            /** @description Permissions for the api key (stored as JSON string) */
-            permissions?: string | null;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authPostApiAuthApiKeyDelete: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          /** @description The id of the API key to delete */
-          keyId: string;
-        };
-      };
-    };
-    responses: {
-      /** @description API key deleted successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Indicates if the API key was successfully deleted */
-            success: boolean;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  authGetApiAuthApiKeyList: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description API keys retrieved successfully */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            apiKeys: {
-              /** @description ID */
-              id: string;
-              /** @description The name of the key */
-              name?: string | null;
-              /** @description Shows the first few characters of the API key, including the prefix. This allows you to show those few characters in the UI to make it easier for users to identify the API key. */
-              start?: string | null;
-              /** @description The API Key prefix. Stored as plain text. */
-              prefix?: string | null;
-              /** @description The owner of the user id */
-              userId: string;
-              /** @description The interval in milliseconds between refills of the `remaining` count. Example: 3600000 // refill every hour (3600000ms = 1h) */
-              refillInterval?: number | null;
-              /** @description The amount to refill */
-              refillAmount?: number | null;
-              /**
-               * Format: date-time
-               * @description The last refill date
-               */
-              lastRefillAt?: string | null;
-              /**
-               * @description Sets if key is enabled or disabled
-               * @default true
-               */
-              enabled: boolean;
-              /** @description Whether the key has rate limiting enabled */
-              rateLimitEnabled: boolean;
-              /** @description The duration in milliseconds */
-              rateLimitTimeWindow?: number | null;
-              /** @description Maximum amount of requests allowed within a window */
-              rateLimitMax?: number | null;
-              /** @description The number of requests made within the rate limit time window */
-              requestCount: number;
-              /** @description Remaining requests (every time api key is used this should updated and should be updated on refill as well) */
-              remaining?: number | null;
-              /**
-               * Format: date-time
-               * @description When last request occurred
-               */
-              lastRequest?: string | null;
-              /**
-               * Format: date-time
-               * @description Expiry date of a key
-               */
-              expiresAt?: string | null;
-              /**
-               * Format: date-time
-               * @description created at
-               */
-              createdAt: string;
-              /**
-               * Format: date-time
-               * @description updated at
-               */
-              updatedAt: string;
-              /** @description Extra metadata about the apiKey */
-              metadata?: {
-                [key: string]: unknown;
-              } | null;
-              /** @description Permissions for the api key (stored as JSON string) */
-              permissions?: string | null;
-            }[];
-            /** @description Total number of API keys */
-            total: number;
-            /** @description The limit used for pagination */
-            limit?: number | null;
-            /** @description The offset used for pagination */
-            offset?: number | null;
-          };
-        };
-      };
-      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
   getLiveness: {
     parameters: {
       query?: never;
@@ -6096,6 +2710,1228 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['HealthReady'];
+        };
+      };
+    };
+  };
+  signUpEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SignUpEmailInput'];
+      };
+    };
+    responses: {
+      /** @description The account, and a session when no verification is required. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedUp'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  signInEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SignInEmailInput'];
+      };
+    };
+    responses: {
+      /** @description Signed in. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedIn'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  signOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Signed out (also when there was no session). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedOut'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The session, or null when not signed in. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CurrentSession'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  verifyEmail: {
+    parameters: {
+      query: {
+        /** @description The token from the mailed link. */
+        token: string;
+        /** @description Where to redirect after verifying; without it the answer is JSON. */
+        callbackURL?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Verified. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EmailVerified'];
+        };
+      };
+      /** @description Verified (or not: see `?error=`). The `Location` header says where. */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  sendVerificationEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SendVerificationEmailInput'];
+      };
+    };
+    responses: {
+      /** @description Sent, if the address belongs to an unverified account. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthStatus'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  requestPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RequestPasswordResetInput'];
+      };
+    };
+    responses: {
+      /** @description Mailed, if the address has an account. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthStatusMessage'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  resetPasswordCallback: {
+    parameters: {
+      query: {
+        /** @description The app's reset page, as given to request-password-reset. */
+        callbackURL: string;
+      };
+      header?: never;
+      path: {
+        /** @description The token from the reset link. */
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To the app. The `Location` header says where. */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  resetPassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResetPasswordInput'];
+      };
+    };
+    responses: {
+      /** @description The password is changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthStatus'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  changePassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangePasswordInput'];
+      };
+    };
+    responses: {
+      /** @description The password is changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasswordChanged'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAuthSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every unexpired session of the user. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthSession'][];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeSessionByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RevokeSessionInput'];
+      };
+    };
+    responses: {
+      /** @description Ended (also when the token matched no session of the user). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthStatus'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Every session is ended. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthStatus'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeOtherSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyInput'] | null;
+      };
+    };
+    responses: {
+      /** @description Every other session is ended. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthStatus'];
+        };
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };
@@ -6220,6 +4056,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
@@ -6280,6 +4125,157 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description Revoked. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The sessions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SessionInfo'][];
+          };
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The session id. */
+        sessionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The session is ended. */
       204: {
         headers: {
           [name: string]: unknown;
@@ -6639,6 +4635,125 @@ export interface operations {
       };
     };
   };
+  adminSetUserRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id. */
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetUserRoleInput'];
+      };
+    };
+    responses: {
+      /** @description The role is set. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field.
+       *
+       *     `MALFORMED_BODY`: The body could not be parsed (invalid JSON, or an empty body with a JSON content type).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getMe: {
     parameters: {
       query?: never;
@@ -6913,6 +5028,99 @@ export interface operations {
       };
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  adminDeleteUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id. */
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account and all its data are gone. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -7383,7 +5591,7 @@ export interface operations {
         /** @description The opaque `nextCursor` of the previous page; omit it for the first page. */
         cursor?: string;
         /** @description `true` lists the archived habits instead of the active ones (default `false`). */
-        archived?: string;
+        archived?: boolean;
       };
       header?: never;
       path?: never;
@@ -7506,6 +5714,15 @@ export interface operations {
       };
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -8717,7 +6934,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off. */
-        refresh?: string;
+        refresh?: boolean;
       };
       header?: never;
       path?: never;

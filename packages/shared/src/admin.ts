@@ -34,3 +34,8 @@ export const BanUser = z
   })
   .meta({ id: 'BanUser' });
 export type BanUser = z.infer<typeof BanUser>;
+
+export const SetUserRole = z
+  .strictObject({ role: z.enum(['user', 'admin']).describe('`admin` may use every `/api/v1/admin` route.') })
+  .meta({ id: 'SetUserRole', examples: [{ role: 'admin' }] });
+export type SetUserRole = z.infer<typeof SetUserRole>;

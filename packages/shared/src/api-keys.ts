@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A user may hold at most this many API keys; creating one more answers 409. */
+export const MAX_API_KEYS_PER_USER = 50;
+
 export const ApiKeyPermission = z
   .enum(['read', 'write'])
   .describe('`read` keys may only call GET routes; `write` keys may also create, change and delete.');

@@ -14,6 +14,12 @@ export const SubscriptionStatus = z
   .describe("Stripe's status of the subscription.");
 export type SubscriptionStatus = z.infer<typeof SubscriptionStatus>;
 
+/**
+ * The most active habits any account may have, whatever its plan: "unlimited" (Pro, or a
+ * self-hosted server) means this many, so that no count a user controls is unbounded.
+ */
+export const MAX_ACTIVE_HABITS = 1000;
+
 const Allowance = z.object({
   limit: z.number().int().nullable().describe('What the plan allows; null: unlimited.'),
   used: z.number().int().describe('How much is in use now.'),
@@ -54,7 +60,7 @@ export const Billing = z
         interval: 'year',
         currentPeriodEnd: '2027-11-21T09:30:00.000Z',
         cancelAtPeriodEnd: false,
-        entitlements: { activeHabits: { limit: null, used: 12 }, aiInsightsPerMonth: { limit: 100, used: 7 } },
+        entitlements: { activeHabits: { limit: 1000, used: 12 }, aiInsightsPerMonth: { limit: 100, used: 7 } },
       },
     ],
   });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Longest date range any habit endpoint accepts: five years (1,827 days with leap days). */
 export const MAX_RANGE_DAYS = 1827;
 export const MAX_BATCH_CHECKINS = 500;
+/** Habits a user may hold, archived ones included (active ones are bounded by the plan too). */
+export const MAX_HABITS_PER_USER = 5000;
 export const NAME_MAX = 100;
 export const DESCRIPTION_MAX = 1000;
 export const NOTE_MAX = 2000;
@@ -257,7 +259,11 @@ export const HabitListQuery = z.object({
   archived: z
     .stringbool()
     .default(false)
-    .describe('`true` lists the archived habits instead of the active ones (default `false`).'),
+    // A query string is text, but the spec shows what it means: Swagger UI then offers true/false.
+    .meta({
+      type: 'boolean',
+      description: '`true` lists the archived habits instead of the active ones (default `false`).',
+    }),
 });
 
 export const Today = z

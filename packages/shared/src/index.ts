@@ -1,5 +1,6 @@
 export * from './admin.js';
 export * from './api-keys.js';
+export * from './auth.js';
 export * from './billing.js';
 export * from './errors.js';
 export * from './habits.js';

@@ -196,9 +196,12 @@ export const GenerateInsightQuery = z.object({
   refresh: z
     .stringbool()
     .default(false)
-    .describe(
-      '`true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off.',
-    ),
+    // A query string is text, but the spec shows what it means: Swagger UI then offers true/false.
+    .meta({
+      type: 'boolean',
+      description:
+        '`true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off.',
+    }),
 });
 
 export const SetAiKey = z

@@ -80,7 +80,9 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL', 'Internal server error', { cause: error });
 }
 
-function codeForStatus(status: number): ErrorCode {
+/** The one status → code mapping, for errors that come with a status only (Fastify plugins, better-auth). */
+export function codeForStatus(status: number): ErrorCode {
+  if (status >= 500) return status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
   switch (status) {
     case 401:
       return 'UNAUTHENTICATED';

@@ -18,7 +18,7 @@ export const TAGS = [
   {
     name: 'Auth',
     description:
-      'Sign-up, sign-in, sign-out, email verification and password reset (better-auth, mounted at /api/auth). Sign-in answers with a session cookie for browsers and a `set-auth-token` header for mobile clients: use it as `Authorization: Bearer <token>`.',
+      'Sign-up, sign-in, sign-out, email verification, password reset and change, and sessions (better-auth, mounted at /api/auth; only the operations listed here are served). Sign-in answers with a session cookie for browsers and a `set-auth-token` header for mobile clients: use it as `Authorization: Bearer <token>`. Sessions are also listed and revoked by id under `/api/v1/sessions`.',
   },
   {
     name: 'Habits',
@@ -69,12 +69,6 @@ export const SECURITY_SCHEMES = {
     description: 'An API key created with POST /api/v1/api-keys (integrations). Keys are `read` or `write`.',
   },
 } as const;
-
-/** better-auth's generated OpenAPI document, as far as the merge reads it. */
-export interface AuthOpenApi {
-  paths?: Record<string, Record<string, Record<string, unknown>>>;
-  components?: { schemas?: Record<string, unknown> };
-}
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -146,7 +140,7 @@ export function documentErrors(route: RouteOptions): void {
 }
 
 export const openApiPlugin = fp(
-  async (app: FastifyInstance, opts: { exposeUi: boolean; authSpec?: AuthOpenApi }) => {
+  async (app: FastifyInstance, opts: { exposeUi: boolean }) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -176,8 +170,7 @@ export const openApiPlugin = fp(
         components: { securitySchemes: { ...SECURITY_SCHEMES } },
       },
       transform: jsonSchemaTransform,
-      transformObject: (document) =>
-        mergeAuthSpec(dropUnusedInputTwins(jsonSchemaTransformObject(document)), opts.authSpec),
+      transformObject: (document) => dropUnusedInputTwins(jsonSchemaTransformObject(document)),
     });
 
     app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
@@ -231,84 +224,4 @@ export function dropUnusedInputTwins(document: OpenApiDocument): OpenApiDocument
     Object.entries(schemas).filter(([name]) => !name.endsWith('Input') || keep.has(name)),
   );
   return { ...document, components: { ...doc.components, schemas: filtered } } as OpenApiDocument;
-}
-
-const UNSUPPORTED_AUTH_PATHS = [
-  '/sign-in/social',
-  '/callback/',
-  '/link-social',
-  '/unlink-account',
-  '/list-accounts',
-  '/account-info',
-  '/refresh-token',
-  '/get-access-token',
-  '/delete-user/callback',
-];
-
-const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
-
-/**
- * Adds better-auth's own endpoints (its generated OpenAPI 3.1 document) under /api/auth:
- * paths prefixed, components renamed `Auth…` so they cannot collide with ours, every operation
- * tagged "Auth", and error responses replaced by our envelope (the mount rewrites them).
- */
-export function mergeAuthSpec(document: OpenApiDocument, authSpec: AuthOpenApi | undefined): OpenApiDocument {
-  if (!authSpec?.paths) return document;
-  const doc = document as {
-    paths?: Record<string, unknown>;
-    components?: { schemas?: Record<string, unknown> };
-  };
-  const renamed = (name: string) => `Auth${name}`;
-  const rewriteRefs = (value: unknown): unknown =>
-    JSON.parse(JSON.stringify(value), (key, v) =>
-      key === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')
-        ? `#/components/schemas/${renamed(v.slice('#/components/schemas/'.length))}`
-        : v,
-    );
-  const paths: Record<string, unknown> = {};
-  for (const [path, methods] of Object.entries(authSpec.paths)) {
-    // No social or OAuth providers are configured: their endpoints would only mislead.
-    if (UNSUPPORTED_AUTH_PATHS.some((prefix) => path.startsWith(prefix))) continue;
-    const operations: Record<string, unknown> = {};
-    for (const [method, operation] of Object.entries(methods)) {
-      if (!HTTP_METHODS.has(method)) continue;
-      const op = rewriteRefs(operation) as Record<string, unknown> & {
-        responses?: Record<string, unknown>;
-        security?: unknown[];
-      };
-      const responses: Record<string, unknown> = {};
-      for (const [status, response] of Object.entries(op.responses ?? {})) {
-        if (Number(status) < 400) responses[status] = response;
-      }
-      const codes: ErrorCode[] = ['VALIDATION_ERROR', 'RATE_LIMITED', 'INTERNAL'];
-      if (op.security && op.security.length > 0) codes.push('UNAUTHENTICATED');
-      for (const [status, response] of Object.entries(errorResponses(codes))) {
-        responses[status] = {
-          description: response.description,
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        };
-      }
-      const fullPath = `/api/auth${path}`;
-      operations[method] = {
-        ...op,
-        tags: ['Auth'],
-        operationId:
-          typeof op.operationId === 'string' && op.operationId
-            ? `auth${op.operationId[0]?.toUpperCase()}${op.operationId.slice(1)}`
-            : `auth${method[0]?.toUpperCase()}${method.slice(1)}${fullPath.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-        summary: typeof op.summary === 'string' && op.summary ? op.summary : String(op.description ?? fullPath),
-        responses,
-        ...(op.security && op.security.length > 0 ? { security: [{ cookieAuth: [] }, { bearerAuth: [] }] } : {}),
-      };
-    }
-    paths[`/api/auth${path}`] = operations;
-  }
-  const authSchemas = Object.fromEntries(
-    Object.entries(authSpec.components?.schemas ?? {}).map(([name, schema]) => [renamed(name), rewriteRefs(schema)]),
-  );
-  return {
-    ...document,
-    paths: { ...paths, ...doc.paths },
-    components: { ...doc.components, schemas: { ...doc.components?.schemas, ...authSchemas } },
-  } as OpenApiDocument;
 }

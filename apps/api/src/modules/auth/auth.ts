@@ -1,7 +1,8 @@
 import { apiKey } from '@better-auth/api-key';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@habitual/shared';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
-import { admin, bearer, openAPI } from 'better-auth/plugins';
+import { admin, bearer } from 'better-auth/plugins';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../platform/db/client.js';
 import type { Mailer } from './mailer.js';
@@ -52,8 +53,8 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
       enabled: true,
       requireEmailVerification: settings.requireEmailVerification,
       autoSignIn: true,
-      minPasswordLength: 8,
-      maxPasswordLength: 128,
+      minPasswordLength: PASSWORD_MIN_LENGTH,
+      maxPasswordLength: PASSWORD_MAX_LENGTH,
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: 60 * 60,
       sendResetPassword: async ({ user, url }) => {
@@ -121,7 +122,6 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
         rateLimit: { enabled: true, timeWindow: 60 * 1000, maxRequests: 600 },
         permissions: { defaultPermissions: { api: ['read', 'write'] } },
       }),
-      openAPI({ disableDefaultReference: true }),
     ],
   });
 }

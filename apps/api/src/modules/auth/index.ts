@@ -9,7 +9,7 @@ import { KeyRateLimiter } from './key-rate-limit.js';
 import type { Mailer } from './mailer.js';
 import { mountAuth } from './mount.js';
 import { createAuthRepository } from './repository.js';
-import { adminRoutes, apiKeyRoutes } from './routes.js';
+import { adminRoutes, apiKeyRoutes, sessionRoutes } from './routes.js';
 import { createAuthService } from './service.js';
 
 export { type Actor, actorOf, type RouteAuth } from './guard.js';
@@ -86,17 +86,30 @@ export async function registerAuthModule(
     }
   });
 
-  await mountAuth(app, { auth, publicUrl: config.PUBLIC_URL, onRevocation: () => guard.invalidate() });
-
   const service = createAuthService({
     auth,
     repository: createAuthRepository(db),
     invalidate: () => guard.invalidate(),
     now: deps.now,
   });
+  await mountAuth(app, {
+    auth,
+    publicUrl: config.PUBLIC_URL,
+    onRevocation: () => guard.invalidate(),
+    onSignIn: (userId) => service.pruneSessions(userId),
+  });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', service });
+  await app.register(sessionRoutes, { prefix: '/api/v1', service });
   await app.register(adminRoutes, { prefix: '/api/v1', service });
   return { service, guard };
+}
+
+/**
+ * Grants or revokes the admin role by email, straight in the database (for `npm run
+ * admin:grant` / `admin:revoke`, which make the first admin). Undefined: no such user.
+ */
+export async function setRoleByEmail(db: Database, email: string, role: 'user' | 'admin') {
+  return createAuthRepository(db).setRoleByEmail(email, role);
 }
 
 export { CapturingMailer, createMailer, type Mailer, type MailMessage } from './mailer.js';

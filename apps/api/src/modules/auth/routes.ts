@@ -1,4 +1,15 @@
-import { AdminUser, AdminUsersQuery, ApiKey, BanUser, CreateApiKey, CreatedApiKey, paginated } from '@habitual/shared';
+import {
+  AdminUser,
+  AdminUsersQuery,
+  ApiKey,
+  BanUser,
+  CreateApiKey,
+  CreatedApiKey,
+  MAX_API_KEYS_PER_USER,
+  paginated,
+  SessionInfo,
+  SetUserRole,
+} from '@habitual/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from './guard.js';
@@ -6,18 +17,18 @@ import type { AuthService } from './service.js';
 
 const KeyParams = z.object({ keyId: z.string().min(1).max(100).describe('The API key id.') });
 const UserParams = z.object({ userId: z.string().min(1).max(100).describe('The user id.') });
+const SessionParams = z.object({ sessionId: z.string().min(1).max(100).describe('The session id.') });
 
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ service: AuthService }> = async (app, { service }) => {
   app.post(
     '/api-keys',
     {
-      config: { auth: { level: 'user', access: 'write', sessionOnly: true } },
+      config: { auth: { level: 'user', access: 'write', sessionOnly: true }, errors: ['CONFLICT'] },
       schema: {
         operationId: 'createApiKey',
         tags: ['API keys'],
         summary: 'Create an API key',
-        description:
-          'Creates a key for an integration. The secret `key` is in this response only; it is stored hashed. Send it as the `x-api-key` header. Keys expire (default 365 days) and have their own rate limit.',
+        description: `Creates a key for an integration. The secret \`key\` is in this response only; it is stored hashed. Send it as the \`x-api-key\` header. Keys expire (default 365 days) and have their own rate limit. A user holds at most ${MAX_API_KEYS_PER_USER} keys (409 beyond).`,
         body: CreateApiKey,
         response: { 201: CreatedApiKey.describe('The new key, with its secret shown once.') },
       },
@@ -56,6 +67,44 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ service: AuthService }> = asy
     },
     async (request, reply) => {
       await service.revokeApiKey(actorOf(request).userId, request.params.keyId);
+      return reply.code(204).send();
+    },
+  );
+};
+
+export const sessionRoutes: FastifyPluginAsyncZod<{ service: AuthService }> = async (app, { service }) => {
+  app.get(
+    '/sessions',
+    {
+      config: { auth: { level: 'user', sessionOnly: true } },
+      schema: {
+        operationId: 'listSessions',
+        tags: ['Users'],
+        summary: 'List my sessions',
+        description:
+          'Every signed-in device, newest first, without tokens. `current` marks the session of this request.',
+        response: { 200: z.object({ data: z.array(SessionInfo) }).describe('The sessions.') },
+      },
+    },
+    async (request) => ({ data: await service.listSessions(actorOf(request)) }),
+  );
+
+  app.delete(
+    '/sessions/:sessionId',
+    {
+      config: { auth: { level: 'user', access: 'write', sessionOnly: true }, errors: ['NOT_FOUND'] },
+      schema: {
+        operationId: 'revokeSession',
+        tags: ['Users'],
+        summary: 'Sign a session out',
+        description:
+          'Ends one of my sessions by id (this one included). It stops working at once on this instance, and within the credential cache bound everywhere.',
+        params: SessionParams,
+        response: { 204: z.undefined().describe('The session is ended.') },
+      },
+    },
+    async (request, reply) => {
+      await service.revokeSession(actorOf(request).userId, request.params.sessionId);
       return reply.code(204).send();
     },
   );
@@ -113,6 +162,27 @@ export const adminRoutes: FastifyPluginAsyncZod<{ service: AuthService }> = asyn
     },
     async (request, reply) => {
       await service.unbanUser(request.params.userId);
+      return reply.code(204).send();
+    },
+  );
+
+  app.put(
+    '/admin/users/:userId/role',
+    {
+      config: { auth: { level: 'admin', access: 'write', sessionOnly: true }, errors: ['NOT_FOUND', 'CONFLICT'] },
+      schema: {
+        operationId: 'adminSetUserRole',
+        tags: ['Admin'],
+        summary: "Set a user's role (admin)",
+        description:
+          'Makes a user an admin, or an admin a user again. Admins cannot demote themselves (409). Takes effect at once on this instance, and within the credential cache bound everywhere.',
+        params: UserParams,
+        body: SetUserRole,
+        response: { 204: z.undefined().describe('The role is set.') },
+      },
+    },
+    async (request, reply) => {
+      await service.setRole(actorOf(request).userId, request.params.userId, request.body.role);
       return reply.code(204).send();
     },
   );

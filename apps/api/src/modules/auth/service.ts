@@ -1,8 +1,16 @@
-import type { AdminUser, ApiKey, CreateApiKey, CreatedApiKey } from '@habitual/shared';
+import {
+  type AdminUser,
+  type ApiKey,
+  type CreateApiKey,
+  type CreatedApiKey,
+  MAX_API_KEYS_PER_USER,
+  MAX_SESSIONS_PER_USER,
+  type SessionInfo,
+} from '@habitual/shared';
 import { AppError } from '../../platform/app-error.js';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import type { Auth } from './auth.js';
-import { permissionOf } from './guard.js';
+import { type Actor, permissionOf } from './guard.js';
 import type { AuthRepository } from './repository.js';
 
 type KeyRow = Awaited<ReturnType<AuthRepository['listApiKeys']>>[number];
@@ -45,6 +53,12 @@ export function createAuthService(deps: {
     },
 
     async createApiKey(userId: string, input: CreateApiKey): Promise<CreatedApiKey> {
+      const tooMany = (usage: number) =>
+        new AppError('CONFLICT', `A user may hold at most ${MAX_API_KEYS_PER_USER} API keys; revoke one first`, {
+          details: [{ resource: 'apiKeys', limit: MAX_API_KEYS_PER_USER, usage }],
+        });
+      const before = await repository.countApiKeys(userId);
+      if (before >= MAX_API_KEYS_PER_USER) throw tooMany(before);
       const created = await auth.api.createApiKey({
         body: {
           userId,
@@ -56,6 +70,13 @@ export function createAuthService(deps: {
           rateLimitMax: input.rateLimitPerMinute,
         },
       });
+      // better-auth inserts on its own connection, so no lock can span the count and the insert.
+      // Instead each new key checks its place among the user's keys: the oldest MAX stay, a key
+      // beyond them is taken back. Racing requests thus fill the cap exactly, never more.
+      if ((await repository.apiKeyRank(userId, created.id)) > MAX_API_KEYS_PER_USER) {
+        await repository.deleteApiKey(userId, created.id);
+        throw tooMany(MAX_API_KEYS_PER_USER);
+      }
       return {
         id: created.id,
         name: created.name ?? input.name,
@@ -74,6 +95,41 @@ export function createAuthService(deps: {
 
     async revokeApiKey(userId: string, keyId: string): Promise<void> {
       if (!(await repository.deleteApiKey(userId, keyId))) throw new AppError('NOT_FOUND', 'API key not found');
+      deps.invalidate();
+    },
+
+    /** The user's unexpired sessions, newest first, without tokens; the caller's own marked. */
+    async listSessions(actor: Actor): Promise<SessionInfo[]> {
+      const rows = await repository.listSessions(actor.userId, deps.now());
+      return rows.map((row) => ({
+        id: row.id,
+        userId: row.userId,
+        createdAt: row.createdAt.toISOString(),
+        expiresAt: row.expiresAt.toISOString(),
+        ipAddress: row.ipAddress,
+        userAgent: row.userAgent,
+        current: row.id === actor.sessionId,
+      }));
+    },
+
+    /** After a sign-in: the oldest sessions beyond the cap are signed out, so none piles up. */
+    async pruneSessions(userId: string): Promise<void> {
+      if ((await repository.pruneSessions(userId, MAX_SESSIONS_PER_USER)) > 0) deps.invalidate();
+    },
+
+    async revokeSession(userId: string, sessionId: string): Promise<void> {
+      if (!(await repository.deleteSession(userId, sessionId))) throw new AppError('NOT_FOUND', 'Session not found');
+      deps.invalidate();
+    },
+
+    async setRole(adminId: string, userId: string, role: 'user' | 'admin'): Promise<void> {
+      // An admin demoting themselves could leave nobody able to undo it over the API.
+      if (adminId === userId && role !== 'admin') {
+        throw new AppError('CONFLICT', 'Admins cannot remove their own admin role; ask another admin', {
+          details: [{ location: 'params', path: 'userId', message: 'is the caller' }],
+        });
+      }
+      if (!(await repository.setRole(userId, role))) throw new AppError('NOT_FOUND', 'User not found');
       deps.invalidate();
     },
 

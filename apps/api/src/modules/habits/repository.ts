@@ -203,6 +203,11 @@ export function createHabitsRepository(db: Database) {
       return row?.n ?? 0;
     },
 
+    async countAll(userId: string, tx: Db = db): Promise<number> {
+      const [row] = await tx.select({ n: count() }).from(habits).where(eq(habits.userId, userId));
+      return row?.n ?? 0;
+    },
+
     /** Inserts a habit at the end of the user's order. */
     async insertHabit(userId: string, values: NewHabitRow, tx: Db = db): Promise<HabitRow> {
       const [row] = await tx

@@ -14,6 +14,7 @@ import {
   HabitStreaks,
   HabitWithSummary,
   MAX_BATCH_CHECKINS,
+  MAX_HABITS_PER_USER,
   MAX_RANGE_DAYS,
   PaginationQuery,
   PutCheckIn,
@@ -51,13 +52,12 @@ export const habitsRoutes: FastifyPluginAsyncZod<{ habits: HabitsService }> = as
   app.post(
     '/habits',
     {
-      config: { auth: { level: 'user', access: 'write' }, errors: ['PLAN_LIMIT_REACHED'] },
+      config: { auth: { level: 'user', access: 'write' }, errors: ['PLAN_LIMIT_REACHED', 'CONFLICT'] },
       schema: {
         operationId: 'createHabit',
         tags: TAGS,
         summary: 'Create a habit',
-        description:
-          'Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of `frequency.days` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 `PLAN_LIMIT_REACHED`, with the limit and usage in `details`.',
+        description: `Creates a boolean habit (done or not) or a measurable one (a number per day against a target per window of \`frequency.days\` days). The habit goes last in the user’s order. When the plan’s number of active habits is reached the answer is 402 \`PLAN_LIMIT_REACHED\`, with the limit and usage in \`details\`; an account holding ${MAX_HABITS_PER_USER} habits, archived ones included, gets 409 \`CONFLICT\`.`,
         body: CreateHabit,
         response: { 201: HabitWithSummary.describe('The new habit.') },
       },

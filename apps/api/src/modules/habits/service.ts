@@ -5,6 +5,7 @@ import {
   type Habit,
   type HabitSummary,
   type HabitWithSummary,
+  MAX_HABITS_PER_USER,
   MAX_RANGE_DAYS,
   type PutCheckIn,
   type Today,
@@ -352,6 +353,15 @@ export function createHabitsService(deps: {
       const row = await deps.db.transaction(async (tx) => {
         await repo.lockUserHabits(userId, tx);
         await assertWithinLimit(userId, limit, tx);
+        // Archived habits count here, so archiving cannot grow a user's habits without end.
+        const total = await repo.countAll(userId, tx);
+        if (total >= MAX_HABITS_PER_USER) {
+          throw new AppError(
+            'CONFLICT',
+            `An account holds at most ${MAX_HABITS_PER_USER} habits, archived ones included; delete archived habits to add another`,
+            { details: [{ resource: 'habits', limit: MAX_HABITS_PER_USER, usage: total }] },
+          );
+        }
         return repo.insertHabit(userId, values, tx);
       });
       const [created] = await withSummaries(userId, [row], clocking);

@@ -1,10 +1,10 @@
-import type { Plan } from '@habitual/shared';
+import { MAX_ACTIVE_HABITS, type Plan } from '@habitual/shared';
 import type { Config } from '../../config.js';
 
-/** What a plan allows; null means unlimited. */
+/** What a plan allows; null means unlimited (active habits are always bounded: MAX_ACTIVE_HABITS). */
 export interface Entitlements {
   plan: Plan;
-  activeHabits: number | null;
+  activeHabits: number;
   aiInsightsPerMonth: number | null;
 }
 
@@ -13,7 +13,7 @@ export type PlanTable = Readonly<Record<Plan, Readonly<Entitlements>>>;
 /** The one table of plans and their entitlements; each value can be overridden by config. */
 export const DEFAULT_PLANS: PlanTable = {
   free: { plan: 'free', activeHabits: 5, aiInsightsPerMonth: 3 },
-  pro: { plan: 'pro', activeHabits: null, aiInsightsPerMonth: 100 },
+  pro: { plan: 'pro', activeHabits: MAX_ACTIVE_HABITS, aiInsightsPerMonth: 100 },
 };
 
 export function planTable(
@@ -28,12 +28,12 @@ export function planTable(
   return Object.freeze({
     free: Object.freeze({
       plan: 'free' as const,
-      activeHabits: config.PLAN_FREE_ACTIVE_HABITS,
+      activeHabits: config.PLAN_FREE_ACTIVE_HABITS ?? MAX_ACTIVE_HABITS,
       aiInsightsPerMonth: config.PLAN_FREE_AI_INSIGHTS_PER_MONTH,
     }),
     pro: Object.freeze({
       plan: 'pro' as const,
-      activeHabits: config.PLAN_PRO_ACTIVE_HABITS,
+      activeHabits: config.PLAN_PRO_ACTIVE_HABITS ?? MAX_ACTIVE_HABITS,
       aiInsightsPerMonth: config.PLAN_PRO_AI_INSIGHTS_PER_MONTH,
     }),
   });
@@ -41,11 +41,12 @@ export function planTable(
 
 /**
  * Without Stripe keys the API is self-hosted: everyone is on Pro and no plan limit applies
- * (the operator pays for nothing per user, so there is nothing to meter).
+ * (the operator pays for nothing per user, so there is nothing to meter), beyond the ceiling on
+ * active habits that every account has.
  */
 export const SELF_HOSTED: Readonly<Entitlements> = Object.freeze({
   plan: 'pro',
-  activeHabits: null,
+  activeHabits: MAX_ACTIVE_HABITS,
   aiInsightsPerMonth: null,
 });
 

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { actorOf } from '../auth/index.js';
 import type { UsersService } from './service.js';
 
+const UserParams = z.object({ userId: z.string().min(1).max(100).describe('The user id.') });
+
 const UserExport = z
   .object({
     exportedAt: z.iso.datetime(),
@@ -108,6 +110,26 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
     },
     async (request, reply) => {
       await users.deleteAccount(actorOf(request), request.body?.password);
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete(
+    '/admin/users/:userId',
+    {
+      config: { auth: { level: 'admin', access: 'write', sessionOnly: true }, errors: ['NOT_FOUND', 'CONFLICT'] },
+      schema: {
+        operationId: 'adminDeleteUser',
+        tags: ['Admin'],
+        summary: "Delete a user's account and all its data (admin)",
+        description:
+          'The same deletion as `DELETE /api/v1/me`: every row of the user in one transaction, and a Pro subscription cancelled at Stripe, so the account is never charged again. Admins delete their own account with `DELETE /api/v1/me` (409 here).',
+        params: UserParams,
+        response: { 204: z.undefined().describe('The account and all its data are gone.') },
+      },
+    },
+    async (request, reply) => {
+      await users.deleteAccountAsAdmin(actorOf(request), request.params.userId);
       return reply.code(204).send();
     },
   );

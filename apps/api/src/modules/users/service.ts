@@ -58,6 +58,16 @@ export function createUsersService(deps: {
     },
   ];
 
+  /** The one way an account is removed: every module's rows in one transaction, then the caches. */
+  async function removeAccount(userId: string): Promise<void> {
+    await deps.db.transaction(async (tx) => {
+      for (const cleanup of cleanups) await cleanup(userId, tx);
+      const deleted = await deps.users.deleteUser(userId, tx);
+      if (!deleted) throw new AppError('NOT_FOUND', 'User not found');
+    });
+    deps.onAccountDeleted();
+  }
+
   async function getMe(userId: string): Promise<Me> {
     const row = await deps.users.findProfile(userId);
     if (!row) throw new AppError('NOT_FOUND', 'User not found');
@@ -105,12 +115,20 @@ export function createUsersService(deps: {
           });
         }
       }
-      await deps.db.transaction(async (tx) => {
-        for (const cleanup of cleanups) await cleanup(actor.userId, tx);
-        const deleted = await deps.users.deleteUser(actor.userId, tx);
-        if (!deleted) throw new AppError('NOT_FOUND', 'User not found');
-      });
-      deps.onAccountDeleted();
+      await removeAccount(actor.userId);
+    },
+
+    /**
+     * An admin deleting someone else's account: the same removal as `deleteAccount` (every
+     * module's cleanup, the Stripe subscription cancelled), without the password step.
+     */
+    async deleteAccountAsAdmin(admin: Actor, userId: string): Promise<void> {
+      if (admin.userId === userId) {
+        throw new AppError('CONFLICT', 'Delete your own account with DELETE /api/v1/me', {
+          details: [{ location: 'params', path: 'userId', message: 'is the caller' }],
+        });
+      }
+      await removeAccount(userId);
     },
   };
 }
