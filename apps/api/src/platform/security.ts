@@ -41,6 +41,10 @@ export const securityPlugin = fp(
       reply.headers(securityHeaders);
     });
 
+    // Every route takes JSON. A text/plain body is what a cross-site page can send without a
+    // preflight, so it is refused (415) rather than parsed.
+    app.removeContentTypeParser('text/plain');
+
     const allowed = new Set(config.CORS_ORIGINS);
     await app.register(cors, {
       // Only listed origins are reflected; credentials are allowed for them alone.

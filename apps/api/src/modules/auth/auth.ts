@@ -4,6 +4,7 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { admin, bearer, openAPI } from 'better-auth/plugins';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../platform/db/client.js';
+import type { OriginPolicy } from '../../platform/origins.js';
 import type { Mailer } from './mailer.js';
 import * as authSchema from './schema.js';
 
@@ -11,7 +12,8 @@ export interface AuthSettings {
   secret: string;
   /** Where the API is reached from outside, e.g. https://api.example.com. */
   baseURL: string;
-  trustedOrigins: readonly string[];
+  /** PUBLIC_URL, CORS_ORIGINS and, outside production, the API's own loopback origins. */
+  trustedOrigins: Pick<OriginPolicy, 'trusted'>;
   requireEmailVerification: boolean;
   /** Secure cookies (and the __Secure- prefix); off only for plain-http development. */
   secureCookies: boolean;
@@ -46,7 +48,7 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
     basePath: '/api/auth',
     baseURL: settings.baseURL,
     secret: settings.secret,
-    trustedOrigins: [...settings.trustedOrigins],
+    trustedOrigins: (request) => settings.trustedOrigins.trusted(request?.headers.get('host') ?? undefined),
     database: drizzleAdapter(deps.db, { provider: 'pg', schema: authSchema, usePlural: false, transaction: true }),
     emailAndPassword: {
       enabled: true,
@@ -109,6 +111,8 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
       cookiePrefix: COOKIE_PREFIX,
       useSecureCookies: settings.secureCookies,
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // better-auth skips its origin check when NODE_ENV=test; tests must see what production does.
+      disableOriginCheck: false,
       database: { generateId: () => crypto.randomUUID() },
     },
     plugins: [

@@ -3,6 +3,7 @@ import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
+import { createOriginPolicy, type OriginPolicy } from '../../platform/origins.js';
 import { type Auth, createAuth } from './auth.js';
 import { AuthGuard } from './guard.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
@@ -20,7 +21,7 @@ export function createAuthInstance(config: Config, db: Database, mailer: Mailer,
     {
       secret: config.BETTER_AUTH_SECRET,
       baseURL: config.PUBLIC_URL,
-      trustedOrigins: config.CORS_ORIGINS,
+      trustedOrigins: createOriginPolicy(config),
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
       // Secure everywhere but plain-http development (browsers drop Secure cookies on http://).
       secureCookies: config.NODE_ENV !== 'development' || config.PUBLIC_URL.startsWith('https://'),
@@ -35,7 +36,7 @@ export function createAuthInstance(config: Config, db: Database, mailer: Mailer,
  */
 export async function registerAuthModule(
   app: App,
-  deps: { config: Config; db: Database; auth: Auth; now: () => Date },
+  deps: { config: Config; db: Database; auth: Auth; now: () => Date; origins?: OriginPolicy },
 ) {
   const { config, db, auth } = deps;
   const context = await auth.$context;
@@ -47,6 +48,7 @@ export async function registerAuthModule(
     now: () => deps.now().getTime(),
   });
 
+  const origins = deps.origins ?? createOriginPolicy(config);
   const keyLimiter = new KeyRateLimiter(() => deps.now().getTime());
 
   app.decorateRequest('actor', null);
@@ -60,6 +62,16 @@ export async function registerAuthModule(
       throw new AppError('UNAUTHENTICATED', 'Sign in, or send a bearer token or an API key');
     }
     request.actor = actor;
+    if (actor.via === 'cookie') {
+      // Browsers attach the cookie to cross-site requests too; bearer tokens and keys they never send on their own.
+      const reason = origins.crossSiteReason({
+        method: request.method,
+        origin: firstHeader(request.headers.origin),
+        fetchSite: firstHeader(request.headers['sec-fetch-site']),
+        host: firstHeader(request.headers.host),
+      });
+      if (reason) throw new AppError('FORBIDDEN', reason);
+    }
     if (actor.apiKeyId && actor.rateLimit) {
       const budget = keyLimiter.hit(actor.apiKeyId, actor.rateLimit.max, actor.rateLimit.windowMs);
       reply.header('x-apikey-ratelimit-limit', actor.rateLimit.max);
@@ -97,6 +109,10 @@ export async function registerAuthModule(
   await app.register(apiKeyRoutes, { prefix: '/api/v1', service });
   await app.register(adminRoutes, { prefix: '/api/v1', service });
   return { service, guard };
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 export { CapturingMailer, createMailer, type Mailer, type MailMessage } from './mailer.js';

@@ -53,6 +53,14 @@ export async function mountAuth(
         const headers = fromNodeHeaders(request.headers);
         headers.delete(CLIENT_IP_HEADER);
         headers.set(CLIENT_IP_HEADER, request.ip);
+        // Browsers always send Sec-Fetch-Site, and Origin on every write. With neither, the caller
+        // is a script, an app or curl (Node's fetch adds only `sec-fetch-mode: cors`), where
+        // cross-site forgery cannot happen: it is treated as first-party, so better-auth's checks
+        // for browsers neither refuse it for a missing Origin nor for a cookie it holds.
+        if (!headers.has('origin') && !headers.has('sec-fetch-site')) {
+          for (const name of ['sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user']) headers.delete(name);
+          headers.set('origin', new URL(publicUrl).origin);
+        }
         const body = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
         const response = await auth.handler(new Request(url, { method: request.method, headers, body }));
 
