@@ -177,7 +177,7 @@ export const openApiPlugin = fp(
       },
       transform: jsonSchemaTransform,
       transformObject: (document) =>
-        mergeAuthSpec(dropUnusedInputTwins(jsonSchemaTransformObject(document)), opts.authSpec),
+        withAuthExamples(mergeAuthSpec(dropUnusedInputTwins(jsonSchemaTransformObject(document)), opts.authSpec)),
     });
 
     app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
@@ -190,6 +190,13 @@ export const openApiPlugin = fp(
           tryItOutEnabled: true,
           displayRequestDuration: true,
           persistAuthorization: true,
+          // Only what the Authorize dialog holds (a bearer token or an API key) authenticates a
+          // call: a session cookie left by trying sign-in would otherwise ride along on every
+          // request whatever the dialog says, and "Logout" there would sign nobody out.
+          requestInterceptor: (request: { credentials?: string }) => {
+            request.credentials = 'omit';
+            return request;
+          },
         },
         staticCSP: true,
       });
@@ -311,4 +318,24 @@ export function mergeAuthSpec(document: OpenApiDocument, authSpec: AuthOpenApi |
     paths: { ...paths, ...doc.paths },
     components: { ...doc.components, schemas: { ...doc.components?.schemas, ...authSchemas } },
   } as OpenApiDocument;
+}
+
+/** Bodies Swagger UI pre-fills for sign-up and sign-in: ones that work as they stand. */
+export const AUTH_EXAMPLES: Record<string, Record<string, unknown>> = {
+  '/api/auth/sign-up/email': { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' },
+  '/api/auth/sign-in/email': { email: 'ada@example.com', password: 'correct horse battery' },
+};
+
+/**
+ * Swagger UI builds an example from the schema when none is given, and better-auth's schema
+ * lists `callbackURL: "string"`, which better-auth then refuses as an untrusted URL.
+ */
+export function withAuthExamples(document: OpenApiDocument): OpenApiDocument {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const [path, example] of Object.entries(AUTH_EXAMPLES)) {
+    const media = (paths[path]?.post as { requestBody?: { content?: Record<string, Record<string, unknown>> } })
+      ?.requestBody?.content?.['application/json'];
+    if (media && media.example === undefined && media.examples === undefined) media.example = example;
+  }
+  return document;
 }
