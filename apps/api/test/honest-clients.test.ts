@@ -4,6 +4,7 @@
  * the API trusts its own origin under every loopback name; Swagger UI uses only the credentials
  * of its Authorize dialog.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createHabitualClient } from '@habitual/client';
 import { ErrorEnvelope } from '@habitual/shared';
@@ -124,7 +125,7 @@ describe('honest clients', () => {
     const { base, port } = await listening({
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      BETTER_AUTH_SECRET: 'an-unguessable-test-secret-7f3a9c1e5b2d4f60',
+      BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
       SMTP_URL: 'smtp://127.0.0.1:2525',
       REQUIRE_EMAIL_VERIFICATION: 'false',
       PUBLIC_URL: 'https://api.habitual.test',
