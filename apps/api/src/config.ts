@@ -156,6 +156,10 @@ export const EnvSchema = z.object({
   TRUST_PROXY: trustProxy.default(false),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
   REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'use 1-64 letters, digits, `:`, `_`, `.` or `-`' })
+    .default('habitual:'),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

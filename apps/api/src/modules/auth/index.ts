@@ -1,10 +1,11 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
 import { createOriginPolicy, type OriginPolicy } from '../../platform/origins.js';
-import { type Auth, createAuth } from './auth.js';
+import { createRateCounter, type RateCounter } from '../../platform/rate-counter.js';
+import { type Auth, authRateLimitFor, createAuth } from './auth.js';
 import { AuthGuard } from './guard.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
 import type { Mailer } from './mailer.js';
@@ -16,7 +17,13 @@ import { createAuthService } from './service.js';
 export { type Actor, actorOf, type RouteAuth } from './guard.js';
 export type { AuthService } from './service.js';
 
-export function createAuthInstance(config: Config, db: Database, mailer: Mailer, logger?: FastifyBaseLogger): Auth {
+export function createAuthInstance(
+  config: Config,
+  db: Database,
+  mailer: Mailer,
+  options: { logger?: FastifyBaseLogger; rateCounter?: RateCounter } = {},
+): Auth {
+  const { logger, rateCounter } = options;
   return createAuth(
     {
       secret: config.BETTER_AUTH_SECRET,
@@ -25,6 +32,7 @@ export function createAuthInstance(config: Config, db: Database, mailer: Mailer,
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
       // Secure everywhere but plain-http development (browsers drop Secure cookies on http://).
       secureCookies: config.NODE_ENV !== 'development' || config.PUBLIC_URL.startsWith('https://'),
+      ...(rateCounter ? { rateCounter } : {}),
     },
     { db, mailer, ...(logger ? { logger } : {}) },
   );
@@ -36,7 +44,15 @@ export function createAuthInstance(config: Config, db: Database, mailer: Mailer,
  */
 export async function registerAuthModule(
   app: App,
-  deps: { config: Config; db: Database; auth: Auth; now: () => Date; origins?: OriginPolicy },
+  deps: {
+    config: Config;
+    db: Database;
+    auth: Auth;
+    now: () => Date;
+    origins?: OriginPolicy;
+    /** Where per-key budgets are counted; default: in this process. */
+    rateCounter?: RateCounter;
+  },
 ) {
   const { config, db, auth } = deps;
   const context = await auth.$context;
@@ -49,7 +65,9 @@ export async function registerAuthModule(
   });
 
   const origins = deps.origins ?? createOriginPolicy(config);
-  const keyLimiter = new KeyRateLimiter(() => deps.now().getTime());
+  const keyLimiter = new KeyRateLimiter(
+    deps.rateCounter ?? createRateCounter({ prefix: config.REDIS_KEY_PREFIX, now: () => deps.now().getTime() }),
+  );
 
   app.decorateRequest('actor', null);
   // preValidation: after the global rate limit (so guessing credentials is limited too) and
@@ -73,16 +91,16 @@ export async function registerAuthModule(
       if (reason) throw new AppError('FORBIDDEN', reason);
     }
     if (actor.apiKeyId && actor.rateLimit) {
-      const budget = keyLimiter.hit(actor.apiKeyId, actor.rateLimit.max, actor.rateLimit.windowMs);
-      reply.header('x-apikey-ratelimit-limit', actor.rateLimit.max);
-      reply.header('x-apikey-ratelimit-remaining', budget.remaining);
+      const budget = await keyLimiter.hit(`apikey:${actor.apiKeyId}`, actor.rateLimit.max, actor.rateLimit.windowMs);
+      // The key's own budget is the limit that applies, so its numbers replace the per-address ones.
+      setRateLimitHeaders(reply, budget.limit, budget.remaining, budget.resetSeconds);
       if (budget.limited) {
         throw new AppError(
           'RATE_LIMITED',
-          `This API key is over its limit of ${actor.rateLimit.max} requests; retry in ${budget.resetSeconds} s`,
+          `This API key is over its limit of ${budget.limit} requests; retry in ${budget.resetSeconds} s`,
           {
             headers: { 'retry-after': String(budget.resetSeconds) },
-            details: [{ limit: actor.rateLimit.max, retryAfterSeconds: budget.resetSeconds }],
+            details: [{ limit: budget.limit, retryAfterSeconds: budget.resetSeconds }],
           },
         );
       }
@@ -98,6 +116,15 @@ export async function registerAuthModule(
     }
   });
 
+  // better-auth's 429 names only the wait; the headers say which of its limits was reached.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 429 || !request.url.startsWith('/api/auth/')) return;
+    const path = (request.url.split('?')[0] ?? '').slice('/api/auth'.length).replace(/\/+$/, '');
+    const rule = authRateLimitFor(path);
+    const retryAfter = Number(reply.getHeader('retry-after')) || rule.window;
+    setRateLimitHeaders(reply, rule.max, 0, retryAfter);
+  });
+
   await mountAuth(app, { auth, publicUrl: config.PUBLIC_URL, onRevocation: () => guard.invalidate() });
 
   const service = createAuthService({
@@ -109,6 +136,12 @@ export async function registerAuthModule(
   await app.register(apiKeyRoutes, { prefix: '/api/v1', service });
   await app.register(adminRoutes, { prefix: '/api/v1', service });
   return { service, guard };
+}
+
+function setRateLimitHeaders(reply: FastifyReply, limit: number, remaining: number, resetSeconds: number): void {
+  reply.header('x-ratelimit-limit', limit);
+  reply.header('x-ratelimit-remaining', remaining);
+  reply.header('x-ratelimit-reset', resetSeconds);
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
