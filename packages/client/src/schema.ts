@@ -1409,7 +1409,10 @@ export interface components {
   schemas: {
     BanUserInput: {
       reason?: string;
-      /** @description Omit for a permanent ban. */
+      /**
+       * Format: int32
+       * @description Omit for a permanent ban.
+       */
       expiresInSeconds?: number;
     };
     /**
@@ -1428,11 +1431,13 @@ export interface components {
        */
       permission: 'read' | 'write';
       /**
+       * Format: int32
        * @description Days until the key stops working (default 365).
        * @default 365
        */
       expiresInDays: number;
       /**
+       * Format: int32
        * @description Requests per minute (default 600).
        * @default 600
        */
@@ -1466,9 +1471,15 @@ export interface components {
      *     }
      */
     FrequencyInput: {
-      /** @description How many times … */
+      /**
+       * Format: int32
+       * @description How many times …
+       */
       times: number;
-      /** @description … in how many days. 30 or 31 means per calendar month (its real length). */
+      /**
+       * Format: int32
+       * @description … in how many days. 30 or 31 means per calendar month (its real length).
+       */
       days: number;
     };
     /**
@@ -1679,7 +1690,9 @@ export interface components {
       name?: string;
       /** @description An IANA time zone; "today" and every default date range are computed in it. */
       timezone?: string;
+      /** Format: int32 */
       weekStartsOn?: number;
+      /** Format: int32 */
       dayStartHour?: number;
     };
     DeleteMeInput: {
@@ -1701,7 +1714,10 @@ export interface components {
     };
     BanUser: {
       reason?: string;
-      /** @description Omit for a permanent ban. */
+      /**
+       * Format: int32
+       * @description Omit for a permanent ban.
+       */
       expiresInSeconds?: number;
     };
     /** @description An API key, without its secret. */
@@ -1737,11 +1753,13 @@ export interface components {
        */
       permission: 'read' | 'write';
       /**
+       * Format: int32
        * @description Days until the key stops working (default 365).
        * @default 365
        */
       expiresInDays: number;
       /**
+       * Format: int32
        * @description Requests per minute (default 600).
        * @default 600
        */
@@ -1823,14 +1841,20 @@ export interface components {
         activeHabits: {
           /** @description What the plan allows; null: unlimited. */
           limit: number | null;
-          /** @description How much is in use now. */
+          /**
+           * Format: int64
+           * @description How much is in use now.
+           */
           used: number;
         };
         /** @description AI insights generated this calendar month (UTC). */
         aiInsightsPerMonth: {
           /** @description What the plan allows; null: unlimited. */
           limit: number | null;
-          /** @description How much is in use now. */
+          /**
+           * Format: int64
+           * @description How much is in use now.
+           */
           used: number;
         };
       };
@@ -1961,9 +1985,15 @@ export interface components {
      *     }
      */
     Frequency: {
-      /** @description How many times … */
+      /**
+       * Format: int32
+       * @description How many times …
+       */
       times: number;
-      /** @description … in how many days. 30 or 31 means per calendar month (its real length). */
+      /**
+       * Format: int32
+       * @description … in how many days. 30 or 31 means per calendar month (its real length).
+       */
       days: number;
     };
     /**
@@ -2104,7 +2134,9 @@ export interface components {
        */
       type: 'boolean' | 'measurable';
       frequency: {
+        /** Format: int64 */
         times: number;
+        /** Format: int64 */
         days: number;
       };
       /** @description Measurable habits only; null for boolean ones. */
@@ -2116,7 +2148,10 @@ export interface components {
       } | null;
       /** @description `YYYY-MM-DD`. */
       startDate: string;
-      /** @description The habit's place in the user's order (smaller first). */
+      /**
+       * Format: int64
+       * @description The habit's place in the user's order (smaller first).
+       */
       position: number;
       archived: boolean;
       archivedAt: string | null;
@@ -2136,7 +2171,10 @@ export interface components {
       start: string;
       /** @description Last day, `YYYY-MM-DD`. */
       end: string;
-      /** @description Days from start to end, both included. */
+      /**
+       * Format: int64
+       * @description Days from start to end, both included.
+       */
       length: number;
     };
     /**
@@ -2193,7 +2231,9 @@ export interface components {
        */
       type: 'boolean' | 'measurable';
       frequency: {
+        /** Format: int64 */
         times: number;
+        /** Format: int64 */
         days: number;
       };
       /** @description Measurable habits only; null for boolean ones. */
@@ -2205,7 +2245,10 @@ export interface components {
       } | null;
       /** @description `YYYY-MM-DD`. */
       startDate: string;
-      /** @description The habit's place in the user's order (smaller first). */
+      /**
+       * Format: int64
+       * @description The habit's place in the user's order (smaller first).
+       */
       position: number;
       archived: boolean;
       archivedAt: string | null;
@@ -2238,6 +2281,7 @@ export interface components {
     HabitOrder: {
       data: {
         id: string;
+        /** Format: int64 */
         position: number;
       }[];
     };
@@ -2360,25 +2404,46 @@ export interface components {
       /** @description Completed days / (tracked days − skipped days − today while still open), 0..1; null when nothing was tracked. */
       completionRate: number | null;
       totals: {
-        /** @description Days in the range. */
+        /**
+         * Format: int64
+         * @description Days in the range.
+         */
         days: number;
-        /** @description Days of the range from the habit’s first day up to today. */
+        /**
+         * Format: int64
+         * @description Days of the range from the habit’s first day up to today.
+         */
         trackedDays: number;
+        /** Format: int64 */
         done: number;
+        /** Format: int64 */
         auto: number;
+        /** Format: int64 */
         skipped: number;
+        /** Format: int64 */
         missed: number;
+        /** Format: int64 */
         unknown: number;
+        /** Format: int64 */
         completed: number;
         value: number;
       };
       /** @description Seven entries, Sunday first. */
       byWeekday: {
-        /** @description 0 = Sunday … 6 = Saturday. */
+        /**
+         * Format: int64
+         * @description 0 = Sunday … 6 = Saturday.
+         */
         weekday: number;
-        /** @description Days checked in as done (measurable: target met). */
+        /**
+         * Format: int64
+         * @description Days checked in as done (measurable: target met).
+         */
         done: number;
-        /** @description Days that met the schedule: done plus auto. */
+        /**
+         * Format: int64
+         * @description Days that met the schedule: done plus auto.
+         */
         completed: number;
         /** @description Sum of the measurable values (0 for boolean habits). */
         value: number;
@@ -2387,10 +2452,17 @@ export interface components {
       byMonth: {
         /** @description `YYYY-MM`. */
         month: string;
+        /** Format: int64 */
         trackedDays: number;
-        /** @description Days checked in as done (measurable: target met). */
+        /**
+         * Format: int64
+         * @description Days checked in as done (measurable: target met).
+         */
         done: number;
-        /** @description Days that met the schedule: done plus auto. */
+        /**
+         * Format: int64
+         * @description Days that met the schedule: done plus auto.
+         */
         completed: number;
         /** @description Sum of the measurable values (0 for boolean habits). */
         value: number;
@@ -2441,13 +2513,19 @@ export interface components {
     };
     /** @description How often a habit was completed on one weekday over the last 12 weeks. */
     WeekdayRate: {
-      /** @description 0 = Sunday … 6 = Saturday. */
+      /**
+       * Format: int32
+       * @description 0 = Sunday … 6 = Saturday.
+       */
       weekday: number;
       /** @enum {string} */
       name: 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday';
       /** @description Completed days / counted days of that weekday (0..1). */
       completionRate: number;
-      /** @description How many days of that weekday were counted (skipped days are excused). */
+      /**
+       * Format: int64
+       * @description How many days of that weekday were counted (skipped days are excused).
+       */
       days: number;
     };
     /** @description The last 4 weeks against the 4 weeks before. */
@@ -2472,9 +2550,15 @@ export interface components {
       type: 'boolean' | 'measurable';
       /** @description Habit strength today (0..1). */
       score: number;
-      /** @description Length of the current streak in days; 0 when none. */
+      /**
+       * Format: int64
+       * @description Length of the current streak in days; 0 when none.
+       */
       currentStreak: number;
-      /** @description Length of the longest streak ever; 0 when none. */
+      /**
+       * Format: int64
+       * @description Length of the longest streak ever; 0 when none.
+       */
       bestStreak: number;
       completedToday: boolean;
       /** @description Null when there are not enough days yet or every weekday is equal. */
@@ -2555,6 +2639,7 @@ export interface components {
       today: string;
       /** @description The IANA time zone the days are computed in. */
       timezone: string;
+      /** Format: int64 */
       habitCount: number;
       /** @description Every active habit, in the user's order. */
       habits: components['schemas']['HabitInsightSummary'][];
@@ -2562,13 +2647,16 @@ export interface components {
       streaksAtRisk: {
         habitId: string;
         name: string;
+        /** Format: int64 */
         currentStreak: number;
       }[];
       /** @description Habits whose current streak just became their longest ever. */
       recordsReached: {
         habitId: string;
         name: string;
+        /** Format: int64 */
         streak: number;
+        /** Format: int64 */
         previousBest: number;
       }[];
       /** @description The habit with the highest strength; null without habits. */
@@ -2648,12 +2736,16 @@ export interface components {
         outputTokens: number | null;
         totalTokens: number | null;
       };
-      /** @description How long the provider took, retries included. */
+      /**
+       * Format: int64
+       * @description How long the provider took, retries included.
+       */
       latencyMs: number;
       /** @description The day and the number of habits of the statistics it was written from. */
       basedOn: {
         /** @description `YYYY-MM-DD` in the user's time zone. */
         today: string;
+        /** Format: int64 */
         habitCount: number;
       };
       /** Format: date-time */
@@ -2755,9 +2847,15 @@ export interface components {
       /** @enum {string} */
       role: 'user' | 'admin';
       timezone: string;
-      /** @description 0 = Sunday … 6 = Saturday; used by week-based statistics. */
+      /**
+       * Format: int32
+       * @description 0 = Sunday … 6 = Saturday; used by week-based statistics.
+       */
       weekStartsOn: number;
-      /** @description Local hour at which a new day starts (night owls: 4 means 01:30 still counts as yesterday). */
+      /**
+       * Format: int32
+       * @description Local hour at which a new day starts (night owls: 4 means 01:30 still counts as yesterday).
+       */
       dayStartHour: number;
       /** Format: date-time */
       createdAt: string;
@@ -2773,7 +2871,9 @@ export interface components {
       name?: string;
       /** @description An IANA time zone; "today" and every default date range are computed in it. */
       timezone?: string;
+      /** Format: int32 */
       weekStartsOn?: number;
+      /** Format: int32 */
       dayStartHour?: number;
     };
     DeleteMe: {
@@ -2901,7 +3001,20 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description The request id (the one sent in `x-request-id`, or a generated one); quoted in every error body. */
+    RequestId: string;
+    /** @description Requests allowed in the current window by the limit that applies: the per-address limit, the sign-in throttle of an auth path, or the API key’s own budget when a key is used. */
+    RateLimitLimit: number;
+    /** @description Requests left in the current window. */
+    RateLimitRemaining: number;
+    /** @description Seconds until the current window resets. */
+    RateLimitReset: number;
+    /** @description Seconds to wait before retrying. */
+    RetryAfter: number;
+    /** @description The session token for `Authorization: Bearer <token>` (mobile and server clients); browsers use the cookie instead. */
+    SetAuthToken: string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2918,6 +3031,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2930,6 +3047,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2939,6 +3060,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2948,6 +3073,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2957,6 +3087,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2981,6 +3115,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2993,6 +3131,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3002,6 +3144,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3011,6 +3157,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3020,6 +3171,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3051,6 +3206,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3066,6 +3225,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3075,6 +3238,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3084,6 +3251,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3093,6 +3265,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3110,6 +3286,13 @@ export interface operations {
     };
     requestBody?: {
       content: {
+        /**
+         * @example {
+         *       "name": "Ada Lovelace",
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery"
+         *     }
+         */
         'application/json': {
           /** @description The name of the user */
           name: string;
@@ -3130,6 +3313,11 @@ export interface operations {
       /** @description Successfully created user */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Set-Auth-Token': components['headers']['SetAuthToken'];
           [name: string]: unknown;
         };
         content: {
@@ -3170,6 +3358,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3179,6 +3371,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3188,6 +3384,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3197,6 +3398,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3214,6 +3419,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery"
+         *     }
+         */
         'application/json': {
           /** @description Email of the user */
           email: string;
@@ -3230,6 +3441,11 @@ export interface operations {
       /** @description Success - Returns either session details or redirect URL */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Set-Auth-Token': components['headers']['SetAuthToken'];
           [name: string]: unknown;
         };
         content: {
@@ -3246,6 +3462,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3255,6 +3475,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3264,6 +3488,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3273,6 +3502,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3302,6 +3535,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3313,6 +3550,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3322,6 +3563,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3331,6 +3576,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3340,6 +3590,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3367,6 +3621,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3378,6 +3636,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3387,6 +3649,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3396,6 +3662,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3405,6 +3676,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3430,6 +3705,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3443,6 +3722,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3452,6 +3735,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3461,6 +3748,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3470,6 +3762,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3505,6 +3801,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3520,6 +3820,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3529,6 +3833,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3538,6 +3846,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3547,6 +3860,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3576,6 +3893,10 @@ export interface operations {
       /** @description Email change request processed successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3594,6 +3915,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3603,6 +3928,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3612,6 +3941,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3621,6 +3955,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3652,6 +3990,10 @@ export interface operations {
       /** @description Password successfully changed */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3692,6 +4034,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3701,6 +4047,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3710,6 +4060,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3719,6 +4074,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3745,6 +4104,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3756,6 +4119,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3765,6 +4132,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3774,6 +4145,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3783,6 +4159,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3812,6 +4192,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3823,6 +4207,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3832,6 +4220,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3841,6 +4233,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3850,6 +4247,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3881,6 +4282,10 @@ export interface operations {
       /** @description User deletion processed successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3898,6 +4303,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3907,6 +4316,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3916,6 +4329,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3925,6 +4343,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3954,6 +4376,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3966,6 +4392,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3975,6 +4405,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3984,6 +4418,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3993,6 +4432,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4019,6 +4462,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4030,6 +4477,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4039,6 +4490,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4048,6 +4503,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4057,6 +4517,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4077,6 +4541,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4086,6 +4554,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4095,6 +4567,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4104,6 +4580,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4113,6 +4594,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4140,6 +4625,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4152,6 +4641,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4161,6 +4654,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4170,6 +4667,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4179,6 +4681,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4203,6 +4709,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4215,6 +4725,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4224,6 +4738,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4233,6 +4751,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4242,6 +4765,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4266,6 +4793,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4278,6 +4809,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4287,6 +4822,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4296,6 +4835,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4305,6 +4849,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4325,6 +4873,10 @@ export interface operations {
       /** @description API is working */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4337,6 +4889,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4346,6 +4902,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4355,6 +4915,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4364,6 +4929,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4384,6 +4953,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4393,6 +4966,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4402,6 +4979,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4411,6 +4992,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4420,6 +5006,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4449,6 +5039,10 @@ export interface operations {
       /** @description User role updated */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4460,6 +5054,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4469,6 +5067,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4478,6 +5080,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4487,6 +5094,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4509,6 +5120,10 @@ export interface operations {
       /** @description User */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4520,6 +5135,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4529,6 +5148,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4538,6 +5161,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4547,6 +5175,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4581,6 +5213,10 @@ export interface operations {
       /** @description User created */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4592,6 +5228,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4601,6 +5241,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4610,6 +5254,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4619,6 +5268,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4650,6 +5303,10 @@ export interface operations {
       /** @description User updated */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4661,6 +5318,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4670,6 +5331,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4679,6 +5344,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4688,6 +5358,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4730,6 +5404,10 @@ export interface operations {
       /** @description List of users */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4744,6 +5422,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4753,6 +5435,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4762,6 +5448,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4771,6 +5462,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4798,6 +5493,10 @@ export interface operations {
       /** @description List of user sessions */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4809,6 +5508,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4818,6 +5521,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4827,6 +5534,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4836,6 +5548,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4863,6 +5579,10 @@ export interface operations {
       /** @description User unbanned */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4874,6 +5594,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4883,6 +5607,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4892,6 +5620,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4901,6 +5634,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4932,6 +5669,10 @@ export interface operations {
       /** @description User banned */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4943,6 +5684,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4952,6 +5697,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4961,6 +5710,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4970,6 +5724,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4997,6 +5755,10 @@ export interface operations {
       /** @description Impersonation session created */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5009,6 +5771,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5018,6 +5784,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5027,6 +5797,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5036,6 +5811,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5056,6 +5835,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5065,6 +5848,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5074,6 +5861,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5083,6 +5875,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5110,6 +5906,10 @@ export interface operations {
       /** @description Session revoked */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5121,6 +5921,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5130,6 +5934,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5139,6 +5947,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5148,6 +5961,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5175,6 +5992,10 @@ export interface operations {
       /** @description Sessions revoked */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5186,6 +6007,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5195,6 +6020,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5204,6 +6033,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5213,6 +6047,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5240,6 +6078,10 @@ export interface operations {
       /** @description User removed */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5251,6 +6093,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5260,6 +6106,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5269,6 +6119,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5278,6 +6133,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5307,6 +6166,10 @@ export interface operations {
       /** @description Password set */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5318,6 +6181,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5327,6 +6194,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5336,6 +6207,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5345,6 +6221,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5372,6 +6252,10 @@ export interface operations {
       /** @description Success */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5384,6 +6268,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5393,6 +6281,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5402,6 +6294,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5411,6 +6308,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5465,6 +6366,10 @@ export interface operations {
       /** @description API key created successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5536,6 +6441,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5545,6 +6454,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5554,6 +6467,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5563,6 +6481,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5586,6 +6508,10 @@ export interface operations {
       /** @description API key retrieved successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5656,6 +6582,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5665,6 +6595,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5674,6 +6608,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5683,6 +6622,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5737,6 +6680,10 @@ export interface operations {
       /** @description API key updated successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5807,6 +6754,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5816,6 +6767,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5825,6 +6780,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5834,6 +6794,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5861,6 +6825,10 @@ export interface operations {
       /** @description API key deleted successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5873,6 +6841,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5882,6 +6854,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5891,6 +6867,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5900,6 +6881,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5920,6 +6905,10 @@ export interface operations {
       /** @description API keys retrieved successfully */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5998,6 +6987,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6007,6 +7000,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6016,6 +7013,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6025,6 +7027,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6045,6 +7051,7 @@ export interface operations {
       /** @description The process is running. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -6054,6 +7061,7 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -6074,6 +7082,7 @@ export interface operations {
       /** @description Ready to serve traffic. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -6083,6 +7092,7 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -6092,6 +7102,8 @@ export interface operations {
       /** @description Not ready: the database did not answer in time, or the process is shutting down. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6112,6 +7124,10 @@ export interface operations {
       /** @description The keys. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6123,6 +7139,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6132,6 +7152,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6141,6 +7165,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6150,6 +7179,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6159,6 +7192,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6183,6 +7221,10 @@ export interface operations {
       /** @description The new key, with its secret shown once. */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6196,6 +7238,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6205,6 +7251,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6214,6 +7264,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6223,6 +7277,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6232,6 +7290,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6241,6 +7303,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6250,6 +7317,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6259,6 +7330,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6282,6 +7358,10 @@ export interface operations {
       /** @description Revoked. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6289,6 +7369,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6298,6 +7382,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6307,6 +7395,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6316,6 +7408,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6325,6 +7421,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6334,6 +7435,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6343,6 +7448,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6370,6 +7480,10 @@ export interface operations {
       /** @description A page of users. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6383,6 +7497,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6392,6 +7510,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6401,6 +7523,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6410,6 +7536,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6419,6 +7550,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6428,6 +7563,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6455,6 +7595,10 @@ export interface operations {
       /** @description Banned. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6466,6 +7610,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6475,6 +7623,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6484,6 +7636,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6493,6 +7649,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6502,6 +7662,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6511,6 +7675,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6520,6 +7688,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6529,6 +7701,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6538,6 +7715,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6547,6 +7728,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6570,6 +7756,10 @@ export interface operations {
       /** @description The ban is lifted. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6577,6 +7767,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6586,6 +7780,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6595,6 +7793,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6604,6 +7806,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6613,6 +7819,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6622,6 +7833,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6631,6 +7846,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6651,6 +7871,10 @@ export interface operations {
       /** @description Default Response */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6660,6 +7884,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6669,6 +7897,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6678,6 +7911,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6687,6 +7924,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6711,6 +7953,10 @@ export interface operations {
       /** @description The account and all its data are gone. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6722,6 +7968,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6731,6 +7981,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6740,6 +7994,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6749,6 +8007,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6758,6 +8020,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6767,6 +8033,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6776,6 +8047,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6785,6 +8060,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6809,6 +8089,10 @@ export interface operations {
       /** @description The user after the change. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6822,6 +8106,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6831,6 +8119,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6840,6 +8132,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6849,6 +8145,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6858,6 +8158,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6867,6 +8171,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6876,6 +8185,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6885,6 +8198,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6905,6 +8223,10 @@ export interface operations {
       /** @description The export, streamed. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6914,6 +8236,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6923,6 +8249,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6932,6 +8263,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6941,6 +8276,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6961,6 +8301,10 @@ export interface operations {
       /** @description The plan, subscription and limits. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6970,6 +8314,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6979,6 +8327,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6988,6 +8341,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6997,6 +8354,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7021,6 +8383,10 @@ export interface operations {
       /** @description The Checkout page to open. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7034,6 +8400,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7043,6 +8413,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7052,6 +8426,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7061,6 +8439,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7070,6 +8452,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7079,6 +8465,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7088,6 +8478,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7097,6 +8492,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7106,6 +8505,10 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7115,6 +8518,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7124,6 +8532,10 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7144,6 +8556,10 @@ export interface operations {
       /** @description The Billing Portal page to open. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7153,6 +8569,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7162,6 +8582,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7171,6 +8595,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7180,6 +8608,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7189,6 +8622,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7198,6 +8635,10 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7207,6 +8648,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7216,6 +8662,10 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7244,6 +8694,7 @@ export interface operations {
       /** @description Accepted; Stripe will not deliver this event again. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7257,6 +8708,7 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7266,6 +8718,7 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7275,6 +8728,7 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7284,6 +8738,7 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7293,6 +8748,7 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7302,6 +8758,8 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7311,6 +8769,7 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -7331,6 +8790,10 @@ export interface operations {
       /** @description Today's habits. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7340,6 +8803,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7349,6 +8816,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7358,6 +8830,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7367,6 +8843,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7383,7 +8864,7 @@ export interface operations {
         /** @description The opaque `nextCursor` of the previous page; omit it for the first page. */
         cursor?: string;
         /** @description `true` lists the archived habits instead of the active ones (default `false`). */
-        archived?: string;
+        archived?: boolean;
       };
       header?: never;
       path?: never;
@@ -7394,6 +8875,10 @@ export interface operations {
       /** @description One page of habits. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7407,6 +8892,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7416,6 +8905,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7425,6 +8918,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7434,6 +8932,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7443,6 +8945,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7467,6 +8974,10 @@ export interface operations {
       /** @description The new habit. */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7480,6 +8991,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7489,6 +9004,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7498,6 +9017,10 @@ export interface operations {
       /** @description `PLAN_LIMIT_REACHED`: The user's plan does not allow more of this resource; `details` carries the limit and usage. */
       402: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7507,6 +9030,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7516,6 +9043,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7525,6 +9056,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7534,6 +9069,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7543,6 +9083,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7552,6 +9096,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7576,6 +9125,10 @@ export interface operations {
       /** @description Every habit with its new position. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7589,6 +9142,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7598,6 +9155,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7607,6 +9168,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7616,6 +9181,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7625,6 +9194,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7634,6 +9207,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7643,6 +9220,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7652,6 +9234,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7661,6 +9247,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7684,6 +9275,10 @@ export interface operations {
       /** @description The habit and where it stands today. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7693,6 +9288,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7702,6 +9301,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7711,6 +9314,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7720,6 +9327,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7729,6 +9341,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7738,6 +9354,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7761,6 +9382,10 @@ export interface operations {
       /** @description Deleted. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7768,6 +9393,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7777,6 +9406,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7786,6 +9419,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7795,6 +9432,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7804,6 +9445,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7813,6 +9459,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7822,6 +9472,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7849,6 +9504,10 @@ export interface operations {
       /** @description The habit after the change. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7862,6 +9521,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7871,6 +9534,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7880,6 +9547,10 @@ export interface operations {
       /** @description `PLAN_LIMIT_REACHED`: The user's plan does not allow more of this resource; `details` carries the limit and usage. */
       402: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7889,6 +9560,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7898,6 +9573,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7907,6 +9586,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7916,6 +9599,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7925,6 +9612,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7934,6 +9626,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7943,6 +9639,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7971,6 +9672,10 @@ export interface operations {
       /** @description The stored entry and where the habit stands now. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7984,6 +9689,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7993,6 +9702,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8002,6 +9715,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8011,6 +9728,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8020,6 +9741,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8029,6 +9754,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8038,6 +9767,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8047,6 +9781,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8056,6 +9794,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8080,6 +9823,10 @@ export interface operations {
       /** @description The day has no entry now. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -8087,6 +9834,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8096,6 +9847,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8105,6 +9860,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8114,6 +9873,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8123,6 +9886,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8132,6 +9900,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8141,6 +9913,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8167,6 +9944,10 @@ export interface operations {
       /** @description The check-ins of the range. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8176,6 +9957,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8185,6 +9970,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8194,6 +9983,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8203,6 +9996,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8212,6 +10010,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8221,6 +10023,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8247,6 +10054,10 @@ export interface operations {
       /** @description The calendar of the range. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8256,6 +10067,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8265,6 +10080,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8274,6 +10093,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8283,6 +10106,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8292,6 +10120,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8301,6 +10133,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8327,6 +10164,10 @@ export interface operations {
       /** @description The streaks. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8336,6 +10177,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8345,6 +10190,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8354,6 +10203,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8363,6 +10216,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8372,6 +10230,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8381,6 +10243,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8407,6 +10274,10 @@ export interface operations {
       /** @description The statistics. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8416,6 +10287,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8425,6 +10300,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8434,6 +10313,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8443,6 +10326,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8452,6 +10340,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8461,6 +10353,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8485,6 +10382,10 @@ export interface operations {
       /** @description What was stored and removed. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8498,6 +10399,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8507,6 +10412,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8516,6 +10425,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8525,6 +10438,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8534,6 +10451,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8543,6 +10464,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8552,6 +10477,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8561,6 +10491,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8570,6 +10504,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8590,6 +10529,10 @@ export interface operations {
       /** @description The statistics summary. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8599,6 +10542,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8608,6 +10555,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8617,6 +10568,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8626,6 +10582,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8635,6 +10595,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8660,6 +10625,10 @@ export interface operations {
       /** @description A page of insights. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8669,6 +10638,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8678,6 +10651,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8687,6 +10664,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8696,6 +10678,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8705,6 +10691,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8716,8 +10707,8 @@ export interface operations {
   generateInsight: {
     parameters: {
       query?: {
-        /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off. */
-        refresh?: string;
+        /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. */
+        refresh?: boolean;
       };
       header?: never;
       path?: never;
@@ -8728,6 +10719,10 @@ export interface operations {
       /** @description The insight stored for the same statistics within the last 24 hours. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8737,6 +10732,10 @@ export interface operations {
       /** @description A new insight. */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8746,6 +10745,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8755,6 +10758,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8764,6 +10771,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8773,6 +10784,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8782,6 +10797,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8795,6 +10814,11 @@ export interface operations {
        */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8804,6 +10828,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8813,6 +10841,10 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8826,6 +10858,11 @@ export interface operations {
        */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8835,6 +10872,10 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8858,6 +10899,10 @@ export interface operations {
       /** @description The insight. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8867,6 +10912,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8876,6 +10925,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8885,6 +10938,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8894,6 +10951,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8903,6 +10965,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8912,6 +10978,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8935,6 +11006,10 @@ export interface operations {
       /** @description Deleted. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -8942,6 +11017,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8951,6 +11030,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8960,6 +11043,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8969,6 +11056,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8978,6 +11069,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -8987,6 +11083,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -8996,6 +11096,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -9016,6 +11121,10 @@ export interface operations {
       /** @description The key status. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9025,6 +11134,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9034,6 +11147,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9043,6 +11160,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -9052,6 +11174,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9061,6 +11187,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -9085,6 +11216,10 @@ export interface operations {
       /** @description The key is stored. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9098,6 +11233,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9107,6 +11246,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9116,6 +11259,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9125,6 +11272,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9134,6 +11285,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9143,6 +11298,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -9152,6 +11312,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9161,6 +11325,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -9181,6 +11350,10 @@ export interface operations {
       /** @description No key is stored any more. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -9188,6 +11361,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9197,6 +11374,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9206,6 +11387,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -9215,6 +11401,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -9224,6 +11414,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginated } from './pagination.js';
+import { paginated, queryBoolean } from './pagination.js';
 
 export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
@@ -193,12 +193,9 @@ export const InsightList = paginated(Insight).meta({
 });
 
 export const GenerateInsightQuery = z.object({
-  refresh: z
-    .stringbool()
-    .default(false)
-    .describe(
-      '`true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off.',
-    ),
+  refresh: queryBoolean(
+    '`true` generates a new insight even when one for the same statistics was made in the last 24 hours.',
+  ),
 });
 
 export const SetAiKey = z
