@@ -71,11 +71,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
   // One Redis client (REDIS_URL) for every shared counter: the global limit, sign-in throttles, key budgets.
   const redis = await connectRedis(config, logger);
+  let lastCounterWarning = 0;
   const rateCounter = createRateCounter({
     redis,
     prefix: config.REDIS_KEY_PREFIX,
     now: () => clock.now().getTime(),
-    onRedisError: (err) => logger.warn({ err }, 'redis error (counting in this process meanwhile)'),
+    onRedisError: (err) => {
+      // One line every 2 s is enough while Redis is down (every keyed request would log one).
+      if (Date.now() - lastCounterWarning < 2000) return;
+      lastCounterWarning = Date.now();
+      logger.warn({ err }, 'redis error (sign-in throttles and key budgets count in this process meanwhile)');
+    },
   });
   const auth = createAuthInstance(config, database.db, mailer, { logger, rateCounter });
   // swagger's transformObject is synchronous, so better-auth's spec is read before it is registered.
