@@ -174,6 +174,30 @@ describe('cross-site protection for cookie sessions', async () => {
     expect(list.statusCode).toBe(200);
   });
 
+  it("better-auth's own cookie writes (sign-out, change-password) refuse an untrusted Origin too", async () => {
+    const ctx = await setup();
+    const { user } = await world(ctx);
+    const post = (url: string, origin: string, payload: Record<string, unknown>) =>
+      ctx.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: user.ip,
+        headers: { cookie: user.cookie, origin, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' },
+        payload,
+      });
+    const change = { currentPassword: user.password, newPassword: 'another long password' };
+    const refused = await post('/api/auth/change-password', UNTRUSTED, change);
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    const signOut = await post('/api/auth/sign-out', UNTRUSTED, {});
+    expect(signOut.statusCode).toBe(403);
+    // The session survived both.
+    const me = await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: user.cookie } });
+    expect(me.statusCode).toBe(200);
+    const allowed = await post('/api/auth/sign-out', trusted, {});
+    expect(allowed.statusCode, allowed.body).toBe(200);
+  });
+
   it('a text/plain or form body to a JSON route → 415, with or without a body', async () => {
     const ctx = await setup();
     const { user } = await world(ctx);
