@@ -123,6 +123,24 @@ describe('limits shared through Redis', () => {
     expect(await probe?.keys(`${prefix}auth:*`)).not.toEqual([]);
   });
 
+  it('a 429 of the per-address limit on an auth path keeps that limit’s headers', async () => {
+    const prefix = `habitual-test-${randomBytes(6).toString('hex')}:`;
+    const { app } = await setup({ env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '3' } });
+    const ip = randomIp();
+    const attempt = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/sign-in/email',
+        remoteAddress: ip,
+        payload: { email: 'nobody@example.com', password: 'not the password' },
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(401);
+    const limited = await attempt();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['x-ratelimit-limit']).toBe('3');
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+  });
+
   it("two instances share an API key's budget, and its headers are the key's own", async () => {
     const { apps, prefix } = await instances(2);
     const [a, b] = apps as [App, App];

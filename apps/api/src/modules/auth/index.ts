@@ -116,9 +116,11 @@ export async function registerAuthModule(
     }
   });
 
-  // better-auth's 429 names only the wait; the headers say which of its limits was reached.
+  // better-auth's 429 names only the wait (`x-retry-after`, which the mount passes on); the headers
+  // say which of its limits was reached. A 429 of the global per-address limit has no x-retry-after
+  // and keeps that limit's headers.
   app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode !== 429 || !request.url.startsWith('/api/auth/')) return;
+    if (reply.statusCode !== 429 || !request.url.startsWith('/api/auth/') || !reply.hasHeader('x-retry-after')) return;
     const path = (request.url.split('?')[0] ?? '').slice('/api/auth'.length).replace(/\/+$/, '');
     const rule = authRateLimitFor(path);
     const retryAfter = Number(reply.getHeader('retry-after')) || rule.window;
