@@ -160,3 +160,23 @@ export function polishDocument<T>(document: T): T {
   tidyIntegers(doc.components);
   return document;
 }
+
+/** Bodies Swagger UI pre-fills for sign-up and sign-in: ones that work as they stand. */
+export const AUTH_EXAMPLES: Record<string, Record<string, unknown>> = {
+  '/api/auth/sign-up/email': { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' },
+  '/api/auth/sign-in/email': { email: 'ada@example.com', password: 'correct horse battery' },
+};
+
+/**
+ * Swagger UI builds an example from the schema when none is given, and better-auth's schema
+ * lists `callbackURL: "string"`, which better-auth then refuses as an untrusted URL.
+ */
+export function withAuthExamples<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const [path, example] of Object.entries(AUTH_EXAMPLES)) {
+    const media = (paths[path]?.post as { requestBody?: { content?: Record<string, Record<string, unknown>> } })
+      ?.requestBody?.content?.['application/json'];
+    if (media && media.example === undefined && media.examples === undefined) media.example = example;
+  }
+  return document;
+}

@@ -4,7 +4,7 @@ import { type ErrorCode, ErrorEnvelope, errorCatalog } from '@habitual/shared';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { polishDocument } from './openapi-polish.js';
+import { polishDocument, withAuthExamples } from './openapi-polish.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -336,24 +336,4 @@ export function mergeAuthSpec(document: OpenApiDocument, authSpec: AuthOpenApi |
     paths: { ...paths, ...doc.paths },
     components: { ...doc.components, schemas: { ...doc.components?.schemas, ...authSchemas } },
   } as OpenApiDocument;
-}
-
-/** Bodies Swagger UI pre-fills for sign-up and sign-in: ones that work as they stand. */
-export const AUTH_EXAMPLES: Record<string, Record<string, unknown>> = {
-  '/api/auth/sign-up/email': { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' },
-  '/api/auth/sign-in/email': { email: 'ada@example.com', password: 'correct horse battery' },
-};
-
-/**
- * Swagger UI builds an example from the schema when none is given, and better-auth's schema
- * lists `callbackURL: "string"`, which better-auth then refuses as an untrusted URL.
- */
-export function withAuthExamples(document: OpenApiDocument): OpenApiDocument {
-  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
-  for (const [path, example] of Object.entries(AUTH_EXAMPLES)) {
-    const media = (paths[path]?.post as { requestBody?: { content?: Record<string, Record<string, unknown>> } })
-      ?.requestBody?.content?.['application/json'];
-    if (media && media.example === undefined && media.examples === undefined) media.example = example;
-  }
-  return document;
 }
