@@ -4,6 +4,7 @@
  */
 // As in server.ts: the production entry point compiles Zod schemas.
 import 'zod/compile';
+import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import postgres from 'postgres';
 import { buildApp } from '../src/app.js';
@@ -41,7 +42,8 @@ async function api() {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '100000000',
-    BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    // Production refuses published secrets, so each run makes its own.
+    BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
     SMTP_URL: 'smtp://127.0.0.1:2525',
     // The bench signs its user up over HTTP and needs the session at once.
     REQUIRE_EMAIL_VERIFICATION: 'false',

@@ -13,6 +13,8 @@ import type { DatabaseHandle } from './platform/db/client.js';
 import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
+import { createRateCounter } from './platform/rate-counter.js';
+import { closeRedis, connectRedis } from './platform/redis.js';
 import { genRequestId } from './platform/request-id.js';
 import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
@@ -67,7 +69,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const now = () => clock.now();
   const mailer =
     deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
-  const auth = createAuthInstance(config, database.db, mailer, logger);
+  // One Redis client (REDIS_URL) for every shared counter: the global limit, sign-in throttles, key budgets.
+  const redis = await connectRedis(config, logger);
+  let lastCounterWarning = 0;
+  const rateCounter = createRateCounter({
+    redis,
+    prefix: config.REDIS_KEY_PREFIX,
+    now: () => clock.now().getTime(),
+    onRedisError: (err) => {
+      // One line every 2 s is enough while Redis is down (every keyed request would log one).
+      if (Date.now() - lastCounterWarning < 2000) return;
+      lastCounterWarning = Date.now();
+      logger.warn({ err }, 'redis error (sign-in throttles and key budgets count in this process meanwhile)');
+    },
+  });
+  const auth = createAuthInstance(config, database.db, mailer, { logger, rateCounter });
 
   const app = Fastify({
     loggerInstance: logger,
@@ -90,6 +106,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onClose', async () => {
+    await closeRedis(redis);
+  });
 
   let shuttingDown = false;
   app.decorate('isShuttingDown', () => shuttingDown);
@@ -114,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
-  await app.register(securityPlugin, { config });
+  await app.register(securityPlugin, { config, ...(redis ? { redis } : {}) });
   // Unknown routes count against the rate limit too (scanners probe them by the thousand).
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes));
 
@@ -124,7 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     isShuttingDown: () => shuttingDown,
   });
 
-  const { service: authService } = await registerAuthModule(app, { config, db: database.db, auth, now });
+  const { service: authService } = await registerAuthModule(app, { config, db: database.db, auth, now, rateCounter });
   const users = await registerUsersModule(app, {
     db: database.db,
     verifyPassword: (userId, password) => authService.verifyPassword(userId, password),

@@ -156,6 +156,10 @@ export const EnvSchema = z.object({
   TRUST_PROXY: trustProxy.default(false),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
   REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'use 1-64 letters, digits, `:`, `_`, `.` or `-`' })
+    .default('habitual:'),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -229,7 +233,29 @@ export interface Config
 }
 
 /** Used outside production only, so a newcomer needs no setup; production refuses to start without a real one. */
-const DEVELOPMENT_SECRET = 'habitual-development-secret-not-for-production-use';
+export const DEVELOPMENT_SECRET = 'habitual-development-secret-not-for-production-use';
+
+/**
+ * Secrets that are or were published in this repository (defaults, examples, benchmarks). Anyone
+ * can sign sessions and email-verification tokens with them, so production refuses them even
+ * after they are gone from the files. test/config.test.ts checks the repository against this list.
+ */
+export const PUBLISHED_SECRETS: readonly string[] = [
+  DEVELOPMENT_SECRET,
+  // The docker-compose.yml default until it became required.
+  'local-compose-secret-change-me-0123456789',
+  'schema-generation-only-secret-0123456789',
+  'bench-secret-bench-secret-bench-secret-0123',
+];
+
+/** Why a production secret cannot be trusted, or null. */
+export function weakSecretReason(secret: string): string | null {
+  if (PUBLISHED_SECRETS.includes(secret)) return 'is published in the Habitual repository; generate your own';
+  if (Buffer.byteLength(secret, 'utf8') < 32) return 'must be at least 32 bytes';
+  if (new Set(secret).size < 10)
+    return 'looks like a placeholder (fewer than 10 distinct characters), not random bytes';
+  return null;
+}
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -281,8 +307,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.NODE_ENV === 'production') {
     const missing: string[] = [];
-    if (!parsed.BETTER_AUTH_SECRET)
+    if (!parsed.BETTER_AUTH_SECRET) {
       missing.push('BETTER_AUTH_SECRET: required in production (at least 32 random characters)');
+    } else {
+      const weak = weakSecretReason(parsed.BETTER_AUTH_SECRET);
+      if (weak) missing.push(`BETTER_AUTH_SECRET: ${weak} (e.g. \`openssl rand -base64 32\`)`);
+    }
     if (!parsed.SMTP_URL) {
       missing.push('SMTP_URL: required in production, or verification and password-reset mail cannot be delivered');
     }

@@ -28,7 +28,7 @@ describe('config: AI and encryption settings', () => {
     expect(config.AI_INSIGHTS_MONTHLY_CAP).toBeUndefined();
     const production = loadConfig({
       NODE_ENV: 'production',
-      BETTER_AUTH_SECRET: 'x'.repeat(32),
+      BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
       SMTP_URL: 'smtp://mail.example.com',
     });
     expect(production.ENCRYPTION_KEY).toBeUndefined();

@@ -281,6 +281,10 @@ describe('quota and rate limit', () => {
     expect(ErrorEnvelope.parse(res.json()).error.code).toBe('RATE_LIMITED');
     // The oldest attempt (10:00) leaves the one-hour window at 11:00: 40 minutes from 10:20.
     expect(res.headers['retry-after']).toBe('2400');
+    // The headers describe the hourly limit that was reached, not the per-address one.
+    expect(res.headers['x-ratelimit-limit']).toBe('2');
+    expect(res.headers['x-ratelimit-remaining']).toBe('0');
+    expect(res.headers['x-ratelimit-reset']).toBe('2400');
     expect(fake.calls).toHaveLength(2);
     clock.set('2026-03-15T11:00:01.000Z');
     expect((await generate('?refresh=true')).statusCode).toBe(201);

@@ -939,7 +939,10 @@ export interface components {
   schemas: {
     BanUserInput: {
       reason?: string;
-      /** @description Omit for a permanent ban. */
+      /**
+       * Format: int32
+       * @description Omit for a permanent ban.
+       */
       expiresInSeconds?: number;
     };
     /**
@@ -970,11 +973,13 @@ export interface components {
        */
       permission: 'read' | 'write';
       /**
+       * Format: int32
        * @description Days until the key stops working (default 365).
        * @default 365
        */
       expiresInDays: number;
       /**
+       * Format: int32
        * @description Requests per minute (default 600).
        * @default 600
        */
@@ -1113,9 +1118,15 @@ export interface components {
      *     }
      */
     FrequencyInput: {
-      /** @description How many times … */
+      /**
+       * Format: int32
+       * @description How many times …
+       */
       times: number;
-      /** @description … in how many days. 30 or 31 means per calendar month (its real length). */
+      /**
+       * Format: int32
+       * @description … in how many days. 30 or 31 means per calendar month (its real length).
+       */
       days: number;
     };
     /**
@@ -1326,7 +1337,9 @@ export interface components {
       name?: string;
       /** @description An IANA time zone; "today" and every default date range are computed in it. */
       timezone?: string;
+      /** Format: int32 */
       weekStartsOn?: number;
+      /** Format: int32 */
       dayStartHour?: number;
     };
     DeleteMeInput: {
@@ -1348,7 +1361,10 @@ export interface components {
     };
     BanUser: {
       reason?: string;
-      /** @description Omit for a permanent ban. */
+      /**
+       * Format: int32
+       * @description Omit for a permanent ban.
+       */
       expiresInSeconds?: number;
     };
     /**
@@ -1396,11 +1412,13 @@ export interface components {
        */
       permission: 'read' | 'write';
       /**
+       * Format: int32
        * @description Days until the key stops working (default 365).
        * @default 365
        */
       expiresInDays: number;
       /**
+       * Format: int32
        * @description Requests per minute (default 600).
        * @default 600
        */
@@ -1667,14 +1685,20 @@ export interface components {
         activeHabits: {
           /** @description What the plan allows; null: unlimited. */
           limit: number | null;
-          /** @description How much is in use now. */
+          /**
+           * Format: int64
+           * @description How much is in use now.
+           */
           used: number;
         };
         /** @description AI insights generated this calendar month (UTC). */
         aiInsightsPerMonth: {
           /** @description What the plan allows; null: unlimited. */
           limit: number | null;
-          /** @description How much is in use now. */
+          /**
+           * Format: int64
+           * @description How much is in use now.
+           */
           used: number;
         };
       };
@@ -1805,9 +1829,15 @@ export interface components {
      *     }
      */
     Frequency: {
-      /** @description How many times … */
+      /**
+       * Format: int32
+       * @description How many times …
+       */
       times: number;
-      /** @description … in how many days. 30 or 31 means per calendar month (its real length). */
+      /**
+       * Format: int32
+       * @description … in how many days. 30 or 31 means per calendar month (its real length).
+       */
       days: number;
     };
     /**
@@ -1948,7 +1978,9 @@ export interface components {
        */
       type: 'boolean' | 'measurable';
       frequency: {
+        /** Format: int64 */
         times: number;
+        /** Format: int64 */
         days: number;
       };
       /** @description Measurable habits only; null for boolean ones. */
@@ -1960,7 +1992,10 @@ export interface components {
       } | null;
       /** @description `YYYY-MM-DD`. */
       startDate: string;
-      /** @description The habit's place in the user's order (smaller first). */
+      /**
+       * Format: int64
+       * @description The habit's place in the user's order (smaller first).
+       */
       position: number;
       archived: boolean;
       archivedAt: string | null;
@@ -1980,7 +2015,10 @@ export interface components {
       start: string;
       /** @description Last day, `YYYY-MM-DD`. */
       end: string;
-      /** @description Days from start to end, both included. */
+      /**
+       * Format: int64
+       * @description Days from start to end, both included.
+       */
       length: number;
     };
     /**
@@ -2037,7 +2075,9 @@ export interface components {
        */
       type: 'boolean' | 'measurable';
       frequency: {
+        /** Format: int64 */
         times: number;
+        /** Format: int64 */
         days: number;
       };
       /** @description Measurable habits only; null for boolean ones. */
@@ -2049,7 +2089,10 @@ export interface components {
       } | null;
       /** @description `YYYY-MM-DD`. */
       startDate: string;
-      /** @description The habit's place in the user's order (smaller first). */
+      /**
+       * Format: int64
+       * @description The habit's place in the user's order (smaller first).
+       */
       position: number;
       archived: boolean;
       archivedAt: string | null;
@@ -2082,6 +2125,7 @@ export interface components {
     HabitOrder: {
       data: {
         id: string;
+        /** Format: int64 */
         position: number;
       }[];
     };
@@ -2204,25 +2248,46 @@ export interface components {
       /** @description Completed days / (tracked days − skipped days − today while still open), 0..1; null when nothing was tracked. */
       completionRate: number | null;
       totals: {
-        /** @description Days in the range. */
+        /**
+         * Format: int64
+         * @description Days in the range.
+         */
         days: number;
-        /** @description Days of the range from the habit’s first day up to today. */
+        /**
+         * Format: int64
+         * @description Days of the range from the habit’s first day up to today.
+         */
         trackedDays: number;
+        /** Format: int64 */
         done: number;
+        /** Format: int64 */
         auto: number;
+        /** Format: int64 */
         skipped: number;
+        /** Format: int64 */
         missed: number;
+        /** Format: int64 */
         unknown: number;
+        /** Format: int64 */
         completed: number;
         value: number;
       };
       /** @description Seven entries, Sunday first. */
       byWeekday: {
-        /** @description 0 = Sunday … 6 = Saturday. */
+        /**
+         * Format: int64
+         * @description 0 = Sunday … 6 = Saturday.
+         */
         weekday: number;
-        /** @description Days checked in as done (measurable: target met). */
+        /**
+         * Format: int64
+         * @description Days checked in as done (measurable: target met).
+         */
         done: number;
-        /** @description Days that met the schedule: done plus auto. */
+        /**
+         * Format: int64
+         * @description Days that met the schedule: done plus auto.
+         */
         completed: number;
         /** @description Sum of the measurable values (0 for boolean habits). */
         value: number;
@@ -2231,10 +2296,17 @@ export interface components {
       byMonth: {
         /** @description `YYYY-MM`. */
         month: string;
+        /** Format: int64 */
         trackedDays: number;
-        /** @description Days checked in as done (measurable: target met). */
+        /**
+         * Format: int64
+         * @description Days checked in as done (measurable: target met).
+         */
         done: number;
-        /** @description Days that met the schedule: done plus auto. */
+        /**
+         * Format: int64
+         * @description Days that met the schedule: done plus auto.
+         */
         completed: number;
         /** @description Sum of the measurable values (0 for boolean habits). */
         value: number;
@@ -2285,13 +2357,19 @@ export interface components {
     };
     /** @description How often a habit was completed on one weekday over the last 12 weeks. */
     WeekdayRate: {
-      /** @description 0 = Sunday … 6 = Saturday. */
+      /**
+       * Format: int32
+       * @description 0 = Sunday … 6 = Saturday.
+       */
       weekday: number;
       /** @enum {string} */
       name: 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday';
       /** @description Completed days / counted days of that weekday (0..1). */
       completionRate: number;
-      /** @description How many days of that weekday were counted (skipped days are excused). */
+      /**
+       * Format: int64
+       * @description How many days of that weekday were counted (skipped days are excused).
+       */
       days: number;
     };
     /** @description The last 4 weeks against the 4 weeks before. */
@@ -2316,9 +2394,15 @@ export interface components {
       type: 'boolean' | 'measurable';
       /** @description Habit strength today (0..1). */
       score: number;
-      /** @description Length of the current streak in days; 0 when none. */
+      /**
+       * Format: int64
+       * @description Length of the current streak in days; 0 when none.
+       */
       currentStreak: number;
-      /** @description Length of the longest streak ever; 0 when none. */
+      /**
+       * Format: int64
+       * @description Length of the longest streak ever; 0 when none.
+       */
       bestStreak: number;
       completedToday: boolean;
       /** @description Null when there are not enough days yet or every weekday is equal. */
@@ -2399,6 +2483,7 @@ export interface components {
       today: string;
       /** @description The IANA time zone the days are computed in. */
       timezone: string;
+      /** Format: int64 */
       habitCount: number;
       /** @description Every active habit, in the user's order. */
       habits: components['schemas']['HabitInsightSummary'][];
@@ -2406,13 +2491,16 @@ export interface components {
       streaksAtRisk: {
         habitId: string;
         name: string;
+        /** Format: int64 */
         currentStreak: number;
       }[];
       /** @description Habits whose current streak just became their longest ever. */
       recordsReached: {
         habitId: string;
         name: string;
+        /** Format: int64 */
         streak: number;
+        /** Format: int64 */
         previousBest: number;
       }[];
       /** @description The habit with the highest strength; null without habits. */
@@ -2492,12 +2580,16 @@ export interface components {
         outputTokens: number | null;
         totalTokens: number | null;
       };
-      /** @description How long the provider took, retries included. */
+      /**
+       * Format: int64
+       * @description How long the provider took, retries included.
+       */
       latencyMs: number;
       /** @description The day and the number of habits of the statistics it was written from. */
       basedOn: {
         /** @description `YYYY-MM-DD` in the user's time zone. */
         today: string;
+        /** Format: int64 */
         habitCount: number;
       };
       /** Format: date-time */
@@ -2599,9 +2691,15 @@ export interface components {
       /** @enum {string} */
       role: 'user' | 'admin';
       timezone: string;
-      /** @description 0 = Sunday … 6 = Saturday; used by week-based statistics. */
+      /**
+       * Format: int32
+       * @description 0 = Sunday … 6 = Saturday; used by week-based statistics.
+       */
       weekStartsOn: number;
-      /** @description Local hour at which a new day starts (night owls: 4 means 01:30 still counts as yesterday). */
+      /**
+       * Format: int32
+       * @description Local hour at which a new day starts (night owls: 4 means 01:30 still counts as yesterday).
+       */
       dayStartHour: number;
       /** Format: date-time */
       createdAt: string;
@@ -2617,7 +2715,9 @@ export interface components {
       name?: string;
       /** @description An IANA time zone; "today" and every default date range are computed in it. */
       timezone?: string;
+      /** Format: int32 */
       weekStartsOn?: number;
+      /** Format: int32 */
       dayStartHour?: number;
     };
     DeleteMe: {
@@ -2642,7 +2742,20 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description The request id (the one sent in `x-request-id`, or a generated one); quoted in every error body. */
+    RequestId: string;
+    /** @description Requests allowed in the current window by the limit that applies: the per-address limit, the sign-in throttle of an auth path, or the API key’s own budget when a key is used. */
+    RateLimitLimit: number;
+    /** @description Requests left in the current window. */
+    RateLimitRemaining: number;
+    /** @description Seconds until the current window resets. */
+    RateLimitReset: number;
+    /** @description Seconds to wait before retrying. */
+    RetryAfter: number;
+    /** @description The session token for `Authorization: Bearer <token>` (mobile and server clients); browsers use the cookie instead. */
+    SetAuthToken: string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2659,6 +2772,7 @@ export interface operations {
       /** @description The process is running. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -2668,6 +2782,7 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -2688,6 +2803,7 @@ export interface operations {
       /** @description Ready to serve traffic. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -2697,6 +2813,7 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -2706,6 +2823,8 @@ export interface operations {
       /** @description Not ready: the database did not answer in time, or the process is shutting down. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2730,6 +2849,11 @@ export interface operations {
       /** @description The account, and a session when no verification is required. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Set-Auth-Token': components['headers']['SetAuthToken'];
           [name: string]: unknown;
         };
         content: {
@@ -2743,6 +2867,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2752,6 +2880,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2761,6 +2893,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2770,6 +2906,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2779,6 +2919,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2788,6 +2932,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2797,6 +2946,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2806,6 +2959,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2830,6 +2988,11 @@ export interface operations {
       /** @description Signed in. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Set-Auth-Token': components['headers']['SetAuthToken'];
           [name: string]: unknown;
         };
         content: {
@@ -2843,6 +3006,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2852,6 +3019,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2861,6 +3032,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2870,6 +3045,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2879,6 +3058,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2888,6 +3071,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2897,6 +3085,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2906,6 +3098,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2930,6 +3127,10 @@ export interface operations {
       /** @description Signed out (also when there was no session). */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2943,6 +3144,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2952,6 +3157,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2961,6 +3170,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2970,6 +3183,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2979,6 +3196,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -2988,6 +3210,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -2997,6 +3223,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3017,6 +3248,10 @@ export interface operations {
       /** @description The session, or null when not signed in. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3026,6 +3261,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3035,6 +3275,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3044,6 +3288,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3069,6 +3318,10 @@ export interface operations {
       /** @description Verified. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3078,6 +3331,10 @@ export interface operations {
       /** @description Verified (or not: see `?error=`). The `Location` header says where. */
       302: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -3085,6 +3342,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3094,6 +3355,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3103,6 +3368,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3112,6 +3381,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3121,6 +3395,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3130,6 +3408,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3154,6 +3437,10 @@ export interface operations {
       /** @description Sent, if the address belongs to an unverified account. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3167,6 +3454,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3176,6 +3467,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3185,6 +3480,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3194,6 +3493,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3203,6 +3506,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3212,6 +3520,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3221,6 +3533,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3245,6 +3562,10 @@ export interface operations {
       /** @description Mailed, if the address has an account. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3258,6 +3579,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3267,6 +3592,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3276,6 +3605,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3285,6 +3618,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3294,6 +3631,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3303,6 +3645,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3312,6 +3658,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3338,6 +3689,10 @@ export interface operations {
       /** @description To the app. The `Location` header says where. */
       302: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -3345,6 +3700,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3354,6 +3713,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3363,6 +3726,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3372,6 +3740,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3381,6 +3753,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3405,6 +3782,10 @@ export interface operations {
       /** @description The password is changed. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3418,6 +3799,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3427,6 +3812,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3436,6 +3825,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3445,6 +3838,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3454,6 +3851,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3463,6 +3865,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3472,6 +3878,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3496,6 +3907,10 @@ export interface operations {
       /** @description The password is changed. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3509,6 +3924,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3518,6 +3937,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3527,6 +3950,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3536,6 +3963,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3545,6 +3976,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3554,6 +3989,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3563,6 +4003,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3572,6 +4016,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3592,6 +4041,10 @@ export interface operations {
       /** @description Every unexpired session of the user. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3601,6 +4054,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3610,6 +4067,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3619,6 +4081,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3628,6 +4094,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3652,6 +4123,10 @@ export interface operations {
       /** @description Ended (also when the token matched no session of the user). */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3665,6 +4140,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3674,6 +4153,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3683,6 +4166,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3692,6 +4179,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3701,6 +4192,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3710,6 +4205,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3719,6 +4219,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3728,6 +4232,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3752,6 +4261,10 @@ export interface operations {
       /** @description Every session is ended. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3765,6 +4278,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3774,6 +4291,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3783,6 +4304,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3792,6 +4317,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3801,6 +4330,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3810,6 +4343,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3819,6 +4357,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3828,6 +4370,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3852,6 +4399,10 @@ export interface operations {
       /** @description Every other session is ended. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3865,6 +4416,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3874,6 +4429,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3883,6 +4442,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3892,6 +4455,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3901,6 +4468,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3910,6 +4481,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3919,6 +4495,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3928,6 +4508,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3948,6 +4533,10 @@ export interface operations {
       /** @description The keys. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3959,6 +4548,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3968,6 +4561,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3977,6 +4574,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -3986,6 +4588,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -3995,6 +4601,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4019,6 +4630,10 @@ export interface operations {
       /** @description The new key, with its secret shown once. */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4032,6 +4647,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4041,6 +4660,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4050,6 +4673,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4059,6 +4686,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4068,6 +4699,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4077,6 +4712,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4086,6 +4725,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4095,6 +4739,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4104,6 +4752,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4127,6 +4780,10 @@ export interface operations {
       /** @description Revoked. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4134,6 +4791,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4143,6 +4804,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4152,6 +4817,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4161,6 +4830,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4170,6 +4843,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4179,6 +4857,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4188,6 +4870,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4208,6 +4895,10 @@ export interface operations {
       /** @description The sessions. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4219,6 +4910,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4228,6 +4923,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4237,6 +4936,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4246,6 +4950,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4255,6 +4963,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4278,6 +4991,10 @@ export interface operations {
       /** @description The session is ended. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4285,6 +5002,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4294,6 +5015,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4303,6 +5028,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4312,6 +5041,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4321,6 +5054,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4330,6 +5068,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4339,6 +5081,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4366,6 +5113,10 @@ export interface operations {
       /** @description A page of users. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4379,6 +5130,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4388,6 +5143,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4397,6 +5156,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4406,6 +5169,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4415,6 +5183,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4424,6 +5196,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4451,6 +5228,10 @@ export interface operations {
       /** @description Banned. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4462,6 +5243,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4471,6 +5256,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4480,6 +5269,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4489,6 +5282,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4498,6 +5295,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4507,6 +5308,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4516,6 +5321,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4525,6 +5334,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4534,6 +5348,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4543,6 +5361,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4566,6 +5389,10 @@ export interface operations {
       /** @description The ban is lifted. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4573,6 +5400,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4582,6 +5413,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4591,6 +5426,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4600,6 +5439,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4609,6 +5452,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4618,6 +5466,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4627,6 +5479,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4654,6 +5511,10 @@ export interface operations {
       /** @description The role is set. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4665,6 +5526,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4674,6 +5539,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4683,6 +5552,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4692,6 +5565,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4701,6 +5578,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4710,6 +5591,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4719,6 +5604,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4728,6 +5617,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4737,6 +5631,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4746,6 +5644,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4766,6 +5669,10 @@ export interface operations {
       /** @description Default Response */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4775,6 +5682,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4784,6 +5695,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4793,6 +5709,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4802,6 +5722,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4826,6 +5751,10 @@ export interface operations {
       /** @description The account and all its data are gone. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -4837,6 +5766,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4846,6 +5779,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4855,6 +5792,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4864,6 +5805,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4873,6 +5818,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4882,6 +5831,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4891,6 +5845,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4900,6 +5858,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4924,6 +5887,10 @@ export interface operations {
       /** @description The user after the change. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4937,6 +5904,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4946,6 +5917,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4955,6 +5930,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4964,6 +5943,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4973,6 +5956,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -4982,6 +5969,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -4991,6 +5983,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5000,6 +5996,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5020,6 +6021,10 @@ export interface operations {
       /** @description The export, streamed. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5029,6 +6034,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5038,6 +6047,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5047,6 +6061,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5056,6 +6074,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5079,6 +6102,10 @@ export interface operations {
       /** @description The account and all its data are gone. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -5086,6 +6113,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5095,6 +6126,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5104,6 +6139,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5113,6 +6152,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5122,6 +6165,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5131,6 +6178,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5140,6 +6192,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5149,6 +6205,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5169,6 +6230,10 @@ export interface operations {
       /** @description The plan, subscription and limits. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5178,6 +6243,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5187,6 +6256,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5196,6 +6270,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5205,6 +6283,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5229,6 +6312,10 @@ export interface operations {
       /** @description The Checkout page to open. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5242,6 +6329,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5251,6 +6342,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5260,6 +6355,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5269,6 +6368,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5278,6 +6381,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5287,6 +6394,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5296,6 +6407,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5305,6 +6421,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5314,6 +6434,10 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5323,6 +6447,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5332,6 +6461,10 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5352,6 +6485,10 @@ export interface operations {
       /** @description The Billing Portal page to open. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5361,6 +6498,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5370,6 +6511,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5379,6 +6524,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5388,6 +6537,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5397,6 +6551,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5406,6 +6564,10 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5415,6 +6577,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5424,6 +6591,10 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5452,6 +6623,7 @@ export interface operations {
       /** @description Accepted; Stripe will not deliver this event again. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5465,6 +6637,7 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5474,6 +6647,7 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5483,6 +6657,7 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5492,6 +6667,7 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5501,6 +6677,7 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5510,6 +6687,8 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5519,6 +6698,7 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
           [name: string]: unknown;
         };
         content: {
@@ -5539,6 +6719,10 @@ export interface operations {
       /** @description Today's habits. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5548,6 +6732,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5557,6 +6745,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5566,6 +6759,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5575,6 +6772,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5602,6 +6804,10 @@ export interface operations {
       /** @description One page of habits. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5615,6 +6821,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5624,6 +6834,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5633,6 +6847,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5642,6 +6861,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5651,6 +6874,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5675,6 +6903,10 @@ export interface operations {
       /** @description The new habit. */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5688,6 +6920,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5697,6 +6933,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5706,6 +6946,10 @@ export interface operations {
       /** @description `PLAN_LIMIT_REACHED`: The user's plan does not allow more of this resource; `details` carries the limit and usage. */
       402: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5715,6 +6959,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5724,6 +6972,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5733,6 +6985,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5742,6 +6998,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5751,6 +7011,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5760,6 +7025,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5769,6 +7038,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5793,6 +7067,10 @@ export interface operations {
       /** @description Every habit with its new position. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5806,6 +7084,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5815,6 +7097,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5824,6 +7110,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5833,6 +7123,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5842,6 +7136,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5851,6 +7149,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5860,6 +7162,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5869,6 +7176,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5878,6 +7189,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5901,6 +7217,10 @@ export interface operations {
       /** @description The habit and where it stands today. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5910,6 +7230,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5919,6 +7243,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5928,6 +7256,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5937,6 +7269,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5946,6 +7283,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5955,6 +7296,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -5978,6 +7324,10 @@ export interface operations {
       /** @description Deleted. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -5985,6 +7335,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -5994,6 +7348,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6003,6 +7361,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6012,6 +7374,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6021,6 +7387,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6030,6 +7401,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6039,6 +7414,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6066,6 +7446,10 @@ export interface operations {
       /** @description The habit after the change. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6079,6 +7463,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6088,6 +7476,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6097,6 +7489,10 @@ export interface operations {
       /** @description `PLAN_LIMIT_REACHED`: The user's plan does not allow more of this resource; `details` carries the limit and usage. */
       402: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6106,6 +7502,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6115,6 +7515,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6124,6 +7528,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6133,6 +7541,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6142,6 +7554,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6151,6 +7568,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6160,6 +7581,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6188,6 +7614,10 @@ export interface operations {
       /** @description The stored entry and where the habit stands now. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6201,6 +7631,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6210,6 +7644,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6219,6 +7657,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6228,6 +7670,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6237,6 +7683,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6246,6 +7696,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6255,6 +7709,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6264,6 +7723,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6273,6 +7736,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6297,6 +7765,10 @@ export interface operations {
       /** @description The day has no entry now. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -6304,6 +7776,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6313,6 +7789,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6322,6 +7802,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6331,6 +7815,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6340,6 +7828,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6349,6 +7842,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6358,6 +7855,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6384,6 +7886,10 @@ export interface operations {
       /** @description The check-ins of the range. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6393,6 +7899,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6402,6 +7912,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6411,6 +7925,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6420,6 +7938,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6429,6 +7952,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6438,6 +7965,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6464,6 +7996,10 @@ export interface operations {
       /** @description The calendar of the range. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6473,6 +8009,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6482,6 +8022,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6491,6 +8035,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6500,6 +8048,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6509,6 +8062,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6518,6 +8075,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6544,6 +8106,10 @@ export interface operations {
       /** @description The streaks. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6553,6 +8119,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6562,6 +8132,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6571,6 +8145,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6580,6 +8158,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6589,6 +8172,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6598,6 +8185,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6624,6 +8216,10 @@ export interface operations {
       /** @description The statistics. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6633,6 +8229,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6642,6 +8242,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6651,6 +8255,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6660,6 +8268,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6669,6 +8282,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6678,6 +8295,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6702,6 +8324,10 @@ export interface operations {
       /** @description What was stored and removed. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6715,6 +8341,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6724,6 +8354,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6733,6 +8367,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6742,6 +8380,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6751,6 +8393,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6760,6 +8406,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6769,6 +8419,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6778,6 +8433,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6787,6 +8446,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6807,6 +8471,10 @@ export interface operations {
       /** @description The statistics summary. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6816,6 +8484,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6825,6 +8497,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6834,6 +8510,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6843,6 +8524,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6852,6 +8537,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6877,6 +8567,10 @@ export interface operations {
       /** @description A page of insights. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6886,6 +8580,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6895,6 +8593,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6904,6 +8606,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6913,6 +8620,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6922,6 +8633,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -6933,7 +8649,7 @@ export interface operations {
   generateInsight: {
     parameters: {
       query?: {
-        /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off. */
+        /** @description `true` generates a new insight even when one for the same statistics was made in the last 24 hours. */
         refresh?: boolean;
       };
       header?: never;
@@ -6945,6 +8661,10 @@ export interface operations {
       /** @description The insight stored for the same statistics within the last 24 hours. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6954,6 +8674,10 @@ export interface operations {
       /** @description A new insight. */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6963,6 +8687,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6972,6 +8700,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6981,6 +8713,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6990,6 +8726,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -6999,6 +8739,10 @@ export interface operations {
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7012,6 +8756,11 @@ export interface operations {
        */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7021,6 +8770,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7030,6 +8783,10 @@ export interface operations {
       /** @description `UPSTREAM_ERROR`: An outside service (payments, AI provider) failed. */
       502: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7043,6 +8800,11 @@ export interface operations {
        */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7052,6 +8814,10 @@ export interface operations {
       /** @description `UPSTREAM_TIMEOUT`: An outside service did not answer in time. */
       504: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7075,6 +8841,10 @@ export interface operations {
       /** @description The insight. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7084,6 +8854,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7093,6 +8867,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7102,6 +8880,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7111,6 +8893,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7120,6 +8907,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7129,6 +8920,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7152,6 +8948,10 @@ export interface operations {
       /** @description Deleted. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7159,6 +8959,10 @@ export interface operations {
       /** @description `VALIDATION_ERROR`: The request does not match the schema; `details` names every offending field. */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7168,6 +8972,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7177,6 +8985,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7186,6 +8998,10 @@ export interface operations {
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7195,6 +9011,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7204,6 +9025,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7213,6 +9038,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7233,6 +9063,10 @@ export interface operations {
       /** @description The key status. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7242,6 +9076,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7251,6 +9089,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7260,6 +9102,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7269,6 +9116,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7278,6 +9129,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7302,6 +9158,10 @@ export interface operations {
       /** @description The key is stored. */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7315,6 +9175,10 @@ export interface operations {
        */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7324,6 +9188,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7333,6 +9201,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7342,6 +9214,10 @@ export interface operations {
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7351,6 +9227,10 @@ export interface operations {
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7360,6 +9240,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7369,6 +9254,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7378,6 +9267,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7398,6 +9292,10 @@ export interface operations {
       /** @description No key is stored any more. */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -7405,6 +9303,10 @@ export interface operations {
       /** @description `UNAUTHENTICATED`: No valid credentials were sent. */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7414,6 +9316,10 @@ export interface operations {
       /** @description `FORBIDDEN`: The credentials are valid but not allowed to do this. */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7423,6 +9329,11 @@ export interface operations {
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {
@@ -7432,6 +9343,10 @@ export interface operations {
       /** @description `INTERNAL`: An unexpected error; the message is masked and the cause is logged under the request id. */
       500: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
           [name: string]: unknown;
         };
         content: {
@@ -7441,6 +9356,11 @@ export interface operations {
       /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          'Retry-After': components['headers']['RetryAfter'];
           [name: string]: unknown;
         };
         content: {

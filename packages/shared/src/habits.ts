@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryBoolean } from './pagination.js';
 
 /** Longest date range any habit endpoint accepts: five years (1,827 days with leap days). */
 export const MAX_RANGE_DAYS = 1827;
@@ -24,9 +25,14 @@ export const CalendarDate = z
     id: 'CalendarDate',
     description: "A calendar day `YYYY-MM-DD` in the user's time zone (not an instant).",
     examples: ['2026-11-21'],
+    // The pattern already fixes the length; stated for clients and linters that look for a bound.
+    maxLength: 10,
   });
 
-export const HabitId = z.uuid({ message: 'must be a habit id (a UUID)' }).describe('The habit id (a UUID).');
+export const HabitId = z
+  .uuid({ message: 'must be a habit id (a UUID)' })
+  .describe('The habit id (a UUID).')
+  .meta({ maxLength: 36 });
 
 export const HabitType = z
   .enum(['boolean', 'measurable'])
@@ -69,7 +75,8 @@ export type Target = z.infer<typeof Target>;
 const HabitColor = z
   .string()
   .regex(/^#[0-9a-fA-F]{6}$/, { message: 'must be a colour #RRGGBB' })
-  .describe('A colour `#RRGGBB`.');
+  .describe('A colour `#RRGGBB`.')
+  .meta({ maxLength: 7 });
 
 const habitFields = {
   name: z.string().trim().min(1).max(NAME_MAX).describe(`1–${NAME_MAX} characters.`),
@@ -256,14 +263,7 @@ export const HabitWithSummary = Habit.extend({ summary: HabitSummary }).meta({
 export type HabitWithSummary = z.infer<typeof HabitWithSummary>;
 
 export const HabitListQuery = z.object({
-  archived: z
-    .stringbool()
-    .default(false)
-    // A query string is text, but the spec shows what it means: Swagger UI then offers true/false.
-    .meta({
-      type: 'boolean',
-      description: '`true` lists the archived habits instead of the active ones (default `false`).',
-    }),
+  archived: queryBoolean('`true` lists the archived habits instead of the active ones (default `false`).'),
 });
 
 export const Today = z

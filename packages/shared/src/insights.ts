@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginated } from './pagination.js';
+import { paginated, queryBoolean } from './pagination.js';
 
 export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
@@ -193,15 +193,9 @@ export const InsightList = paginated(Insight).meta({
 });
 
 export const GenerateInsightQuery = z.object({
-  refresh: z
-    .stringbool()
-    .default(false)
-    // A query string is text, but the spec shows what it means: Swagger UI then offers true/false.
-    .meta({
-      type: 'boolean',
-      description:
-        '`true` generates a new insight even when one for the same statistics was made in the last 24 hours. Accepts true/false, 1/0, yes/no, on/off.',
-    }),
+  refresh: queryBoolean(
+    '`true` generates a new insight even when one for the same statistics was made in the last 24 hours.',
+  ),
 });
 
 export const SetAiKey = z

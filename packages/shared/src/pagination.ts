@@ -3,6 +3,15 @@ import { z } from 'zod';
 export const PAGE_LIMIT_DEFAULT = 20;
 export const PAGE_LIMIT_MAX = 100;
 
+/**
+ * A boolean query parameter, default `false`. A query string carries only text, so the value is
+ * parsed (`true`/`false`, also 1/0, yes/no, on/off); the spec declares it a boolean, so clients
+ * generated from it send `true` and `false`, and Swagger UI offers a true/false choice.
+ */
+export function queryBoolean(description: string) {
+  return z.stringbool().meta({ type: 'boolean', default: false }).default(false).describe(description);
+}
+
 /** Query parameters of every list endpoint. */
 export const PaginationQuery = z.object({
   limit: z.coerce

@@ -4,6 +4,7 @@ import { type ErrorCode, ErrorEnvelope, errorCatalog } from '@habitual/shared';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { polishDocument } from './openapi-polish.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -159,18 +160,33 @@ export const openApiPlugin = fp(
             '`code` is stable (see the `ErrorCode` schema). Validation errors name each field in `details`.',
             '',
             '**Rate limits.** Responses carry `x-ratelimit-limit`, `x-ratelimit-remaining` and',
-            '`x-ratelimit-reset`; a 429 carries `retry-after` in seconds.',
+            '`x-ratelimit-reset` for the limit that applies: per client address, the sign-in throttles',
+            'of `/api/auth` (10 a minute for sign-in and sign-up), or an API key’s own budget when a key',
+            'is used. A 429 carries `retry-after` in seconds. With several instances the counts are shared.',
             '',
             '**Request ids.** Send `x-request-id` to correlate; otherwise one is generated. It is returned',
             'in the `x-request-id` header and in every error body.',
+            '',
+            '**Browsers and origins.** A write (POST, PUT, PATCH, DELETE) signed in with the session cookie',
+            'must come from a trusted origin (`PUBLIC_URL`, `CORS_ORIGINS`), else 403 `FORBIDDEN`; bearer',
+            'tokens and API keys are not affected. Bodies are JSON: `text/plain` and forms answer 415.',
+            'Swagger UI here sends only what the Authorize dialog holds (a bearer token or an API key),',
+            'never the cookie: after trying sign-in, copy `set-auth-token` into the dialog.',
           ].join('\n'),
         },
-        servers: [{ url: '/', description: 'This server' }],
+        // Relative, so the spec served by any deployment (local, staging, production) names itself.
+        servers: [
+          // x-internal: false says the API is meant for outside callers (read by doc tools and linters).
+          { url: '/', description: 'This server (local, staging or production alike)', 'x-internal': false } as {
+            url: string;
+            description: string;
+          },
+        ],
         tags: [...TAGS],
         components: { securitySchemes: { ...SECURITY_SCHEMES } },
       },
       transform: jsonSchemaTransform,
-      transformObject: (document) => dropUnusedInputTwins(jsonSchemaTransformObject(document)),
+      transformObject: (document) => polishDocument(dropUnusedInputTwins(jsonSchemaTransformObject(document))),
     });
 
     app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
@@ -183,6 +199,13 @@ export const openApiPlugin = fp(
           tryItOutEnabled: true,
           displayRequestDuration: true,
           persistAuthorization: true,
+          // Only what the Authorize dialog holds (a bearer token or an API key) authenticates a
+          // call: a session cookie left by trying sign-in would otherwise ride along on every
+          // request whatever the dialog says, and "Logout" there would sign nobody out.
+          requestInterceptor: (request: { credentials?: string }) => {
+            request.credentials = 'omit';
+            return request;
+          },
         },
         staticCSP: true,
       });

@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from './app-error.js';
 
@@ -14,11 +14,14 @@ export const EXPOSED_HEADERS = [
   'x-ratelimit-remaining',
   'x-ratelimit-reset',
   'retry-after',
+  // Sign-in's session token, for a web app on another origin that uses bearer tokens.
+  'set-auth-token',
 ];
 
 /**
- * Security headers, CORS with an allowlist, and the global per-client rate limit (in memory,
- * or shared through Redis when REDIS_URL is set so every instance counts together).
+ * Security headers, CORS with an allowlist, JSON-only bodies, and the global per-client rate
+ * limit (in memory, or shared through the app's Redis client when REDIS_URL is set so every
+ * instance counts together).
  */
 export const securityPlugin = fp(
   async (app: FastifyInstance, opts: { config: Config; redis?: Redis }) => {
@@ -41,6 +44,10 @@ export const securityPlugin = fp(
       reply.headers(securityHeaders);
     });
 
+    // Every route takes JSON. A text/plain body is what a cross-site page can send without a
+    // preflight, so it is refused (415) rather than parsed.
+    app.removeContentTypeParser('text/plain');
+
     const allowed = new Set(config.CORS_ORIGINS);
     await app.register(cors, {
       // Only listed origins are reflected; credentials are allowed for them alone.
@@ -51,31 +58,13 @@ export const securityPlugin = fp(
       maxAge: 600,
     });
 
-    let redis = opts.redis;
-    let ownsRedis = false;
-    if (!redis && config.REDIS_URL) {
-      redis = new Redis(config.REDIS_URL, {
-        connectTimeout: 2000,
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-        lazyConnect: true,
-        // Back off to one attempt every 30 s while Redis is down, rather than flooding the log.
-        retryStrategy: (attempt) => Math.min(attempt * 1000, 30_000),
-      });
-      redis.on('error', (err) => app.log.warn({ err }, 'redis error (rate limits fall back to allowing requests)'));
-      ownsRedis = true;
-      // Connect before serving so the first requests are counted; if Redis is down the API
-      // still starts, and ioredis keeps reconnecting in the background.
-      await redis.connect().catch((err: unknown) => app.log.warn({ err }, 'redis not reachable at start'));
-    }
-
     await app.register(rateLimit, {
       global: true,
       max: config.RATE_LIMIT_MAX,
       timeWindow: 60_000,
       keyGenerator: (request) => request.ip,
-      nameSpace: 'habitual:rl:',
-      ...(redis ? { redis } : {}),
+      nameSpace: `${config.REDIS_KEY_PREFIX}rl:`,
+      ...(opts.redis ? { redis: opts.redis } : {}),
       // A Redis outage must not take the API down with it.
       skipOnError: true,
       errorResponseBuilder: (_request, context) =>
@@ -87,13 +76,6 @@ export const securityPlugin = fp(
           },
         ),
     });
-
-    if (ownsRedis && redis) {
-      const client = redis;
-      app.addHook('onClose', async () => {
-        await client.quit().catch(() => client.disconnect());
-      });
-    }
   },
   { name: 'habitual-security', dependencies: ['habitual-error-handler'] },
 );

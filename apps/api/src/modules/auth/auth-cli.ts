@@ -9,7 +9,7 @@ export const auth = createAuth(
   {
     secret: 'schema-generation-only-secret-0123456789',
     baseURL: 'http://localhost:3000',
-    trustedOrigins: [],
+    trustedOrigins: { trusted: () => [] },
     requireEmailVerification: false,
     secureCookies: false,
   },

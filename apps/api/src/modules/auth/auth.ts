@@ -5,6 +5,8 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { admin, bearer } from 'better-auth/plugins';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../platform/db/client.js';
+import type { OriginPolicy } from '../../platform/origins.js';
+import type { RateCounter } from '../../platform/rate-counter.js';
 import type { Mailer } from './mailer.js';
 import * as authSchema from './schema.js';
 
@@ -12,10 +14,32 @@ export interface AuthSettings {
   secret: string;
   /** Where the API is reached from outside, e.g. https://api.example.com. */
   baseURL: string;
-  trustedOrigins: readonly string[];
+  /** PUBLIC_URL, CORS_ORIGINS and, outside production, the API's own loopback origins. */
+  trustedOrigins: Pick<OriginPolicy, 'trusted'>;
   requireEmailVerification: boolean;
   /** Secure cookies (and the __Secure- prefix); off only for plain-http development. */
   secureCookies: boolean;
+  /** Where sign-in throttles are counted (Redis with REDIS_URL, shared by every instance). */
+  rateCounter?: RateCounter;
+}
+
+/** better-auth's per-client limits: requests per `window` seconds, by path under /api/auth. */
+export const AUTH_RATE_LIMITS = {
+  window: 60,
+  max: 100,
+  customRules: {
+    '/sign-in/email': { window: 60, max: 10 },
+    '/sign-up/email': { window: 60, max: 10 },
+    '/request-password-reset': { window: 60, max: 5 },
+    '/reset-password': { window: 60, max: 10 },
+    '/send-verification-email': { window: 60, max: 5 },
+    '/change-password': { window: 60, max: 10 },
+  } as Record<string, { window: number; max: number }>,
+};
+
+/** The limit that applies to a path under /api/auth (e.g. `/sign-in/email`). */
+export function authRateLimitFor(path: string): { window: number; max: number } {
+  return AUTH_RATE_LIMITS.customRules[path] ?? { window: AUTH_RATE_LIMITS.window, max: AUTH_RATE_LIMITS.max };
 }
 
 /** The header our mount sets to the client address Fastify resolved (see routes.ts). */
@@ -47,7 +71,7 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
     basePath: '/api/auth',
     baseURL: settings.baseURL,
     secret: settings.secret,
-    trustedOrigins: [...settings.trustedOrigins],
+    trustedOrigins: (request) => settings.trustedOrigins.trusted(request?.headers.get('host') ?? undefined),
     database: drizzleAdapter(deps.db, { provider: 'pg', schema: authSchema, usePlural: false, transaction: true }),
     emailAndPassword: {
       enabled: true,
@@ -94,22 +118,15 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
     },
     rateLimit: {
       enabled: true,
-      storage: 'memory',
-      window: 60,
-      max: 100,
-      customRules: {
-        '/sign-in/email': { window: 60, max: 10 },
-        '/sign-up/email': { window: 60, max: 10 },
-        '/request-password-reset': { window: 60, max: 5 },
-        '/reset-password': { window: 60, max: 10 },
-        '/send-verification-email': { window: 60, max: 5 },
-        '/change-password': { window: 60, max: 10 },
-      },
+      ...AUTH_RATE_LIMITS,
+      ...(settings.rateCounter ? { customStorage: counterStorage(settings.rateCounter) } : { storage: 'memory' }),
     },
     advanced: {
       cookiePrefix: COOKIE_PREFIX,
       useSecureCookies: settings.secureCookies,
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // better-auth skips its origin check when NODE_ENV=test; tests must see what production does.
+      disableOriginCheck: false,
       database: { generateId: () => crypto.randomUUID() },
     },
     plugins: [
@@ -127,3 +144,15 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** better-auth's rate-limit storage on our counter: one atomic step per request, as it requires. */
+function counterStorage(counter: RateCounter) {
+  return {
+    async consume(key: string, rule: { window: number; max: number }) {
+      const { count, resetMs } = await counter.hit(`auth:${key}`, rule.window * 1000);
+      return count <= rule.max
+        ? { allowed: true, retryAfter: null }
+        : { allowed: false, retryAfter: Math.max(1, Math.ceil(resetMs / 1000)) };
+    },
+  };
+}

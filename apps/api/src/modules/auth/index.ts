@@ -1,9 +1,11 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
-import { type Auth, createAuth } from './auth.js';
+import { createOriginPolicy, type OriginPolicy } from '../../platform/origins.js';
+import { createRateCounter, type RateCounter } from '../../platform/rate-counter.js';
+import { type Auth, authRateLimitFor, createAuth } from './auth.js';
 import { AuthGuard } from './guard.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
 import type { Mailer } from './mailer.js';
@@ -15,15 +17,22 @@ import { createAuthService } from './service.js';
 export { type Actor, actorOf, type RouteAuth } from './guard.js';
 export type { AuthService } from './service.js';
 
-export function createAuthInstance(config: Config, db: Database, mailer: Mailer, logger?: FastifyBaseLogger): Auth {
+export function createAuthInstance(
+  config: Config,
+  db: Database,
+  mailer: Mailer,
+  options: { logger?: FastifyBaseLogger; rateCounter?: RateCounter } = {},
+): Auth {
+  const { logger, rateCounter } = options;
   return createAuth(
     {
       secret: config.BETTER_AUTH_SECRET,
       baseURL: config.PUBLIC_URL,
-      trustedOrigins: config.CORS_ORIGINS,
+      trustedOrigins: createOriginPolicy(config),
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
       // Secure everywhere but plain-http development (browsers drop Secure cookies on http://).
       secureCookies: config.NODE_ENV !== 'development' || config.PUBLIC_URL.startsWith('https://'),
+      ...(rateCounter ? { rateCounter } : {}),
     },
     { db, mailer, ...(logger ? { logger } : {}) },
   );
@@ -35,7 +44,15 @@ export function createAuthInstance(config: Config, db: Database, mailer: Mailer,
  */
 export async function registerAuthModule(
   app: App,
-  deps: { config: Config; db: Database; auth: Auth; now: () => Date },
+  deps: {
+    config: Config;
+    db: Database;
+    auth: Auth;
+    now: () => Date;
+    origins?: OriginPolicy;
+    /** Where per-key budgets are counted; default: in this process. */
+    rateCounter?: RateCounter;
+  },
 ) {
   const { config, db, auth } = deps;
   const context = await auth.$context;
@@ -47,7 +64,10 @@ export async function registerAuthModule(
     now: () => deps.now().getTime(),
   });
 
-  const keyLimiter = new KeyRateLimiter(() => deps.now().getTime());
+  const origins = deps.origins ?? createOriginPolicy(config);
+  const keyLimiter = new KeyRateLimiter(
+    deps.rateCounter ?? createRateCounter({ prefix: config.REDIS_KEY_PREFIX, now: () => deps.now().getTime() }),
+  );
 
   app.decorateRequest('actor', null);
   // preValidation: after the global rate limit (so guessing credentials is limited too) and
@@ -60,17 +80,27 @@ export async function registerAuthModule(
       throw new AppError('UNAUTHENTICATED', 'Sign in, or send a bearer token or an API key');
     }
     request.actor = actor;
+    if (actor.via === 'cookie') {
+      // Browsers attach the cookie to cross-site requests too; bearer tokens and keys they never send on their own.
+      const reason = origins.crossSiteReason({
+        method: request.method,
+        origin: firstHeader(request.headers.origin),
+        fetchSite: firstHeader(request.headers['sec-fetch-site']),
+        host: firstHeader(request.headers.host),
+      });
+      if (reason) throw new AppError('FORBIDDEN', reason);
+    }
     if (actor.apiKeyId && actor.rateLimit) {
-      const budget = keyLimiter.hit(actor.apiKeyId, actor.rateLimit.max, actor.rateLimit.windowMs);
-      reply.header('x-apikey-ratelimit-limit', actor.rateLimit.max);
-      reply.header('x-apikey-ratelimit-remaining', budget.remaining);
+      const budget = await keyLimiter.hit(`apikey:${actor.apiKeyId}`, actor.rateLimit.max, actor.rateLimit.windowMs);
+      // The key's own budget is the limit that applies, so its numbers replace the per-address ones.
+      setRateLimitHeaders(reply, budget.limit, budget.remaining, budget.resetSeconds);
       if (budget.limited) {
         throw new AppError(
           'RATE_LIMITED',
-          `This API key is over its limit of ${actor.rateLimit.max} requests; retry in ${budget.resetSeconds} s`,
+          `This API key is over its limit of ${budget.limit} requests; retry in ${budget.resetSeconds} s`,
           {
             headers: { 'retry-after': String(budget.resetSeconds) },
-            details: [{ limit: actor.rateLimit.max, retryAfterSeconds: budget.resetSeconds }],
+            details: [{ limit: budget.limit, retryAfterSeconds: budget.resetSeconds }],
           },
         );
       }
@@ -84,6 +114,17 @@ export async function registerAuthModule(
     if (required.access === 'write' && actor.permission !== 'write') {
       throw new AppError('FORBIDDEN', 'This API key is read-only');
     }
+  });
+
+  // better-auth's 429 names only the wait (`x-retry-after`, which the mount passes on); the headers
+  // say which of its limits was reached. A 429 of the global per-address limit has no x-retry-after
+  // and keeps that limit's headers.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 429 || !request.url.startsWith('/api/auth/') || !reply.hasHeader('x-retry-after')) return;
+    const path = (request.url.split('?')[0] ?? '').slice('/api/auth'.length).replace(/\/+$/, '');
+    const rule = authRateLimitFor(path);
+    const retryAfter = Number(reply.getHeader('retry-after')) || rule.window;
+    setRateLimitHeaders(reply, rule.max, 0, retryAfter);
   });
 
   const service = createAuthService({
@@ -110,6 +151,16 @@ export async function registerAuthModule(
  */
 export async function setRoleByEmail(db: Database, email: string, role: 'user' | 'admin') {
   return createAuthRepository(db).setRoleByEmail(email, role);
+}
+
+function setRateLimitHeaders(reply: FastifyReply, limit: number, remaining: number, resetSeconds: number): void {
+  reply.header('x-ratelimit-limit', limit);
+  reply.header('x-ratelimit-remaining', remaining);
+  reply.header('x-ratelimit-reset', resetSeconds);
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 export { CapturingMailer, createMailer, type Mailer, type MailMessage } from './mailer.js';

@@ -1,31 +1,33 @@
+import type { RateCounter } from '../../platform/rate-counter.js';
+
+export interface KeyBudget {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets (at least 1). */
+  resetSeconds: number;
+  limited: boolean;
+}
+
 /**
- * The per-key request budget of API keys: a fixed window per key, counted in this process.
+ * The per-key request budget of API keys: a fixed window per key, counted where the app's
+ * RateCounter counts (Redis when REDIS_URL is set, so every instance shares one budget per key).
  * (@fastify/rate-limit runs once per request, and its global per-address limit has already run
  * by the time the key is known, so the key's own budget is counted here.)
  */
 export class KeyRateLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private readonly now: () => number;
+  private readonly counter: RateCounter;
 
-  constructor(now: () => number) {
-    this.now = now;
+  constructor(counter: RateCounter) {
+    this.counter = counter;
   }
 
-  /** Counts one request; returns the seconds to wait when the key is over its budget, else null. */
-  hit(keyId: string, max: number, windowMs: number): { remaining: number; resetSeconds: number; limited: boolean } {
-    const now = this.now();
-    let window = this.windows.get(keyId);
-    if (!window || window.resetAt <= now) {
-      if (this.windows.size > 100_000) this.prune(now);
-      window = { count: 0, resetAt: now + windowMs };
-      this.windows.set(keyId, window);
-    }
-    window.count += 1;
-    const resetSeconds = Math.max(1, Math.ceil((window.resetAt - now) / 1000));
-    return { remaining: Math.max(0, max - window.count), resetSeconds, limited: window.count > max };
-  }
-
-  private prune(now: number): void {
-    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+  async hit(keyId: string, max: number, windowMs: number): Promise<KeyBudget> {
+    const { count, resetMs } = await this.counter.hit(keyId, windowMs);
+    return {
+      limit: max,
+      remaining: Math.max(0, max - count),
+      resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)),
+      limited: count > max,
+    };
   }
 }

@@ -52,7 +52,7 @@ export async function mountAuth(
             if (value !== undefined) url.searchParams.set(name, String(value));
           }
         }
-        const headers = forwardHeaders(request);
+        const headers = forwardHeaders(request, publicUrl);
         let body: string | undefined;
         if (endpoint.method === 'POST') {
           body = JSON.stringify(request.body ?? {});
@@ -90,10 +90,18 @@ function fillPath(path: string, params: unknown): string {
  * header is ours alone (set from what Fastify resolved, honouring TRUST_PROXY), and the body is
  * re-encoded, so its length is recomputed.
  */
-function forwardHeaders(request: FastifyRequest): Headers {
+function forwardHeaders(request: FastifyRequest, publicUrl: string): Headers {
   const headers = fromNodeHeaders(request.headers);
   headers.delete(CLIENT_IP_HEADER);
   headers.set(CLIENT_IP_HEADER, request.ip);
+  // Browsers always send Sec-Fetch-Site, and Origin on every write. With neither, the caller is a
+  // script, an app or curl (Node's fetch adds only `sec-fetch-mode: cors`), where cross-site
+  // forgery cannot happen: it is treated as first-party, so better-auth's checks for browsers
+  // neither refuse it for a missing Origin nor for a cookie it holds.
+  if (!headers.has('origin') && !headers.has('sec-fetch-site')) {
+    for (const name of ['sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user']) headers.delete(name);
+    headers.set('origin', new URL(publicUrl).origin);
+  }
   headers.delete('content-length');
   headers.delete('content-type');
   return headers;

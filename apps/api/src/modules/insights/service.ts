@@ -161,7 +161,13 @@ export function createInsightsService(deps: InsightsServiceDeps) {
           'RATE_LIMITED',
           `At most ${deps.rateLimitPerHour} AI insights can be generated per hour; retry in ${seconds} s`,
           {
-            headers: { 'retry-after': String(seconds) },
+            // The hourly limit is the one that applied, so its numbers replace the per-address ones.
+            headers: {
+              'retry-after': String(seconds),
+              'x-ratelimit-limit': String(deps.rateLimitPerHour),
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(seconds),
+            },
             details: [
               { limit: deps.rateLimitPerHour, windowSeconds: RATE_WINDOW_MS / 1000, retryAfterSeconds: seconds },
             ],
