@@ -2842,6 +2842,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Ada",
+         *       "email": "ada@example.com",
+         *       "password": "a long password"
+         *     }
+         */
         'application/json': components['schemas']['SignUpEmailInput'];
       };
     };
@@ -2981,6 +2988,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "a long password"
+         *     }
+         */
         'application/json': components['schemas']['SignInEmailInput'];
       };
     };
@@ -3430,6 +3443,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "ada@example.com"
+         *     }
+         */
         'application/json': components['schemas']['SendVerificationEmailInput'];
       };
     };
@@ -3555,6 +3573,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "redirectTo": "https://app.example.com/reset"
+         *     }
+         */
         'application/json': components['schemas']['RequestPasswordResetInput'];
       };
     };
@@ -3775,6 +3799,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "token": "a1B2c3D4e5F6g7H8i9J0k1L2",
+         *       "newPassword": "a new long password"
+         *     }
+         */
         'application/json': components['schemas']['ResetPasswordInput'];
       };
     };
@@ -3900,6 +3930,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "currentPassword": "a long password",
+         *       "newPassword": "a new long password",
+         *       "revokeOtherSessions": true
+         *     }
+         */
         'application/json': components['schemas']['ChangePasswordInput'];
       };
     };
@@ -4623,6 +4660,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Zapier",
+         *       "permission": "read",
+         *       "expiresInDays": 90
+         *     }
+         */
         'application/json': components['schemas']['CreateApiKeyInput'];
       };
     };
@@ -5504,6 +5548,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "role": "admin"
+         *     }
+         */
         'application/json': components['schemas']['SetUserRoleInput'];
       };
     };
@@ -5880,6 +5929,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "timezone": "Asia/Tokyo",
+         *       "dayStartHour": 4
+         *     }
+         */
         'application/json': components['schemas']['UpdateMeInput'];
       };
     };
@@ -6305,6 +6360,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "interval": "month"
+         *     }
+         */
         'application/json': components['schemas']['CreateCheckoutInput'];
       };
     };
@@ -6896,6 +6956,17 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Read 20 pages",
+         *       "color": "#10B981",
+         *       "icon": "book",
+         *       "frequency": {
+         *         "times": 1,
+         *         "days": 1
+         *       }
+         *     }
+         */
         'application/json': components['schemas']['CreateHabitInput'];
       };
     };
@@ -7060,6 +7131,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "habitIds": [
+         *         "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c"
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['ReorderHabitsInput'];
       };
     };
@@ -7439,6 +7517,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Read 30 pages"
+         *     }
+         */
         'application/json': components['schemas']['UpdateHabitInput'];
       };
     };
@@ -7607,6 +7690,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "status": "done"
+         *     }
+         */
         'application/json': components['schemas']['PutCheckInInput'];
       };
     };
@@ -8317,6 +8405,28 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "checkIns": [
+         *         {
+         *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+         *           "date": "2026-11-20",
+         *           "status": "done"
+         *         },
+         *         {
+         *           "habitId": "0b9c7f0e-8d3a-4f6e-9a1c-2d5e8f7a6b4c",
+         *           "date": "2026-11-21",
+         *           "status": "skipped",
+         *           "note": "travel"
+         *         },
+         *         {
+         *           "habitId": "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b",
+         *           "date": "2026-11-21",
+         *           "value": 3.5
+         *         }
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['BatchCheckInsInput'];
       };
     };
@@ -9151,6 +9261,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "apiKey": "sk-proj-your-own-key"
+         *     }
+         */
         'application/json': components['schemas']['SetAiKeyInput'];
       };
     };

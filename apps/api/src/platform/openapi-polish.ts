@@ -117,17 +117,31 @@ function tidyIntegers(value: unknown): void {
   for (const child of Object.values(node)) tidyIntegers(child);
 }
 
-type Media = { schema?: unknown; example?: unknown; examples?: Record<string, unknown> };
+type Media = { schema?: { $ref?: string }; example?: unknown; examples?: Record<string, unknown> };
 type Response = { description?: string; headers?: Record<string, unknown>; content?: Record<string, Media> };
-type Operation = { responses?: Record<string, Response> };
+type Operation = { responses?: Record<string, Response>; requestBody?: { content?: Record<string, Media> } };
+
+/**
+ * Swagger UI pre-fills "Try it out" from the body's example; a named schema's first example is
+ * copied there, so the pre-filled body is one that works (not a sample built from the types,
+ * which for better-auth's bodies was `"callbackURL": "string"`, refused as untrusted).
+ */
+function exampleFromSchema(media: Media | undefined, schemas: Record<string, { examples?: unknown[] }>): void {
+  if (!media || media.example !== undefined || media.examples !== undefined) return;
+  const name = media.schema?.$ref?.replace('#/components/schemas/', '');
+  const first = name ? schemas[name]?.examples?.[0] : undefined;
+  if (first !== undefined) media.example = first;
+}
 
 export function polishDocument<T>(document: T): T {
   const doc = document as {
     paths?: Record<string, Record<string, Operation>>;
     components?: Record<string, unknown>;
   };
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, { examples?: unknown[] }>;
   for (const [path, methods] of Object.entries(doc.paths ?? {})) {
     for (const operation of Object.values(methods)) {
+      exampleFromSchema(operation?.requestBody?.content?.['application/json'], schemas);
       const responses = operation?.responses;
       if (!responses || typeof responses !== 'object') continue;
       const limited = '429' in responses;
