@@ -612,6 +612,11 @@ export function createHabitsService(deps: {
       return { written, deleted: result.deleted };
     },
 
+    /** Lookups of the computation cache (for the metrics). */
+    cacheStats() {
+      return { hits: cache.hits, misses: cache.misses, entries: cache.count };
+    },
+
     /** Export sections for the users module. */
     async *exportHabits(userId: string) {
       for (const row of await repo.exportHabits(userId)) yield toHabit(row);
