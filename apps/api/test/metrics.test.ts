@@ -62,6 +62,19 @@ describe('GET /metrics', () => {
       /^habitual_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/api\/v1\/today"/m,
     );
 
+    // Buckets are cumulative and end at the count; every metric is declared once.
+    const buckets = text
+      .split('\n')
+      .filter(
+        (l) => l.startsWith('habitual_http_request_duration_seconds_bucket{') && l.includes('route="/api/v1/today"'),
+      )
+      .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    expect(buckets.length).toBeGreaterThan(2);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    expect(buckets[buckets.length - 1]).toBe(1);
+    const declared = text.split('\n').filter((l) => l.startsWith('# TYPE '));
+    expect(new Set(declared).size).toBe(declared.length);
+
     // The database: timing by outcome, the failed statement by SQLSTATE (22012 division by zero), the pool.
     expect(sample(text, 'habitual_db_query_duration_seconds_count{outcome="ok"}')).toBeGreaterThan(0);
     expect(sample(text, 'habitual_db_query_duration_seconds_count{outcome="error"}')).toBe(1);
