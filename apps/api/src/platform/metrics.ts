@@ -232,8 +232,13 @@ export class Metrics {
   }
 
   async render(app: FastifyInstance): Promise<string> {
-    const probe = await app.inject({ method: 'GET', url: '/health/ready' });
-    this.ready.set(probe.statusCode === 200 ? 1 : 0);
+    // The probe itself decides (database, shutdown, whatever else it checks); a probe that
+    // cannot run (the app is closing) means not ready.
+    const status = await app.inject({ method: 'GET', url: '/health/ready' }).then(
+      (probe) => probe.statusCode,
+      () => 503,
+    );
+    this.ready.set(status === 200 ? 1 : 0);
     return `${await this.registry.metrics()}\n${this.requests.render()}\n${this.queries.render()}`;
   }
 
