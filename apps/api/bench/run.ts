@@ -41,6 +41,8 @@ interface Measurement {
   p99: number;
   max: number;
   errors: number;
+  /** CPU time of the server process per request of the measured run, when sampled (µs). */
+  cpuPerRequest?: number;
 }
 
 async function startServer(
@@ -74,6 +76,20 @@ async function startServer(
   return child;
 }
 
+/** The server process's CPU time so far (µs), asked for with SIGUSR2 (see servers.ts). */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      const match = /cpu (\d+)/.exec(chunk.toString());
+      if (!match) return;
+      child.stdout?.off('data', onData);
+      resolve(Number(match[1]));
+    };
+    child.stdout?.on('data', onData);
+    child.kill('SIGUSR2');
+  });
+}
+
 async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -86,10 +102,13 @@ async function measure(
   database: Measurement['database'],
   url: string,
   init?: Omit<Parameters<typeof autocannon>[0], 'url'>,
+  serverCpu?: () => Promise<number>,
 ): Promise<Measurement> {
   // A short warm-up so JIT and connection pools settle before the measured run.
   await autocannon({ url, connections, duration: 2, ...init });
+  const cpuBefore = serverCpu ? await serverCpu() : 0;
   const result = await autocannon({ url, connections, duration, ...init });
+  const cpuAfter = serverCpu ? await serverCpu() : 0;
   const m = {
     name,
     database,
@@ -98,6 +117,7 @@ async function measure(
     p99: result.latency.p99,
     max: result.latency.max,
     errors: result.errors + result.timeouts + result.non2xx,
+    ...(serverCpu ? { cpuPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total) } : {}),
   };
   process.stdout.write(
     `${name} [${database}]: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, max ${m.max} ms, errors ${m.errors}\n`,
@@ -254,12 +274,12 @@ async function main() {
     const run = async (
       scenario: string,
       env: Record<string, string | undefined>,
-      fn: (base: string) => Promise<void>,
+      fn: (base: string, child: ChildProcess) => Promise<void>,
     ) => {
       port += 1;
       const child = await startServer(scenario, port, env);
       try {
-        await fn(`http://127.0.0.1:${port}`);
+        await fn(`http://127.0.0.1:${port}`, child);
       } finally {
         await stop(child);
       }
@@ -347,15 +367,19 @@ async function main() {
             METRICS: mode,
             METRICS_TOKEN: METRICS_TOKEN,
           };
-          await run('api', env, async (base) => {
+          await run('api', env, async (base, child) => {
             if (!who) {
               who = await benchUser(base);
               await habitScenarios(base, who.cookie);
             }
             byMode[mode].push(
-              await measure(`GET /api/v1/today, METRICS=${mode}`, 'postgres', `${base}/api/v1/today`, {
-                headers: { cookie: who.cookie },
-              }),
+              await measure(
+                `GET /api/v1/today, METRICS=${mode}`,
+                'postgres',
+                `${base}/api/v1/today`,
+                { headers: { cookie: who.cookie } },
+                () => serverCpu(child),
+              ),
             );
           });
         }
@@ -369,7 +393,13 @@ async function main() {
       // Machine load drifts between rounds: compare each round's pair, then take the median ratio.
       const ratios = byMode.off.map((o, i) => (byMode.on[i]?.rps ?? 0) / o.rps).sort((a, b) => a - b);
       const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
-      metricsNote = `With metrics on, \`GET /api/v1/today\` served ${(ratio * 100).toFixed(1)}% of the requests/s it served with them off (median of ${rounds} rounds, each measuring off then on; per round off/on: ${byMode.off.map((m, i) => `${m.rps.toFixed(0)}/${byMode.on[i]?.rps.toFixed(0)}`).join(', ')} req/s).`;
+      // CPU per request is steadier than requests/s when other work shares the machine.
+      const cpuRatios = byMode.off
+        .map((o, i) => (byMode.on[i]?.cpuPerRequest ?? 0) / (o.cpuPerRequest ?? 1))
+        .sort((a, b) => a - b);
+      const cpuRatio = cpuRatios[Math.floor(cpuRatios.length / 2)] ?? 0;
+      const cpu = (m: Measurement | undefined) => (m?.cpuPerRequest ?? 0).toFixed(0);
+      metricsNote = `With metrics on, \`GET /api/v1/today\` served ${(ratio * 100).toFixed(1)}% of the requests/s it served with them off, and its server process spent ${(cpuRatio * 100).toFixed(1)}% of the CPU per request (medians of ${rounds} rounds, each measuring off then on; per round off/on: ${byMode.off.map((m, i) => `${m.rps.toFixed(0)}/${byMode.on[i]?.rps.toFixed(0)} req/s, ${cpu(m)}/${cpu(byMode.on[i])} µs CPU`).join('; ')}).`;
       process.stdout.write(`${metricsNote}\n`);
     }
   } finally {
