@@ -72,6 +72,20 @@ export async function habitScenarios(base: string, cookie: string): Promise<Habi
   }
   const headers = { cookie };
   let n = 0;
+  let m = 0;
+  /** A PUT of today's entry, round-robin over the habits, alternating the content (so each one is a change). */
+  const put = (counter: () => number) => (request: Record<string, unknown>) => {
+    const k = counter();
+    const i = k % HABITS;
+    const round = Math.floor(k / HABITS);
+    const body = i % 4 === 3 ? { value: (round % 30) + 0.5 } : { status: round % 2 === 0 ? 'done' : 'skipped' };
+    return {
+      ...request,
+      path: `/api/v1/habits/${ids[i]}/checkins/${day(0)}`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    };
+  };
   return [
     {
       name: `GET /api/v1/today (${HABITS} habits, ${YEARS} years of history)`,
@@ -93,17 +107,21 @@ export async function habitScenarios(base: string, cookie: string): Promise<Habi
           {
             method: 'PUT',
             path: '/',
-            setupRequest: (request: Record<string, unknown>) => {
-              const i = n++ % HABITS;
-              const body = i % 4 === 3 ? { value: (n % 30) + 0.5 } : { status: n % 2 === 0 ? 'done' : 'skipped' };
-              return {
-                ...request,
-                path: `/api/v1/habits/${ids[i]}/checkins/${day(0)}`,
-                headers: { ...headers, 'content-type': 'application/json' },
-                body: JSON.stringify(body),
-              };
-            },
+            setupRequest: put(() => n++),
           },
+        ],
+      },
+    },
+    {
+      // What a busy instance sees: home screens, lists and check-ins interleaved on every connection.
+      name: 'mixed: GET /today, GET /habits, PUT check-in in turn',
+      path: '/',
+      init: {
+        headers,
+        requests: [
+          { method: 'GET', path: '/api/v1/today' },
+          { method: 'GET', path: '/api/v1/habits?limit=20' },
+          { method: 'PUT', path: '/', setupRequest: put(() => m++) },
         ],
       },
     },

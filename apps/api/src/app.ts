@@ -12,6 +12,7 @@ import { AppError } from './platform/app-error.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
+import { Metrics, metricsPlugin } from './platform/metrics.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
 import { createRateCounter } from './platform/rate-counter.js';
 import { closeRedis, connectRedis } from './platform/redis.js';
@@ -92,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       // Orchestrators poll the probes every few seconds; logging each poll drowns the rest.
-      disableRequestLogging: (request) => request.url.startsWith('/health/'),
+      disableRequestLogging: (request) => request.url.startsWith('/health/') || request.url === '/metrics',
     }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: trustProxyOption(config.TRUST_PROXY),
@@ -133,6 +134,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(errorHandlerPlugin);
+  // Before the routes, so its onResponse hook times every one of them.
+  const metrics = config.METRICS ? new Metrics(database) : null;
+  if (metrics) await app.register(metricsPlugin, { metrics, token: config.METRICS_TOKEN });
   await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
   await app.register(securityPlugin, { config, ...(redis ? { redis } : {}) });
   // Unknown routes count against the rate limit too (scanners probe them by the thousand).
@@ -144,7 +148,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     isShuttingDown: () => shuttingDown,
   });
 
-  const { service: authService } = await registerAuthModule(app, { config, db: database.db, auth, now, rateCounter });
+  const { service: authService, guard } = await registerAuthModule(app, {
+    config,
+    db: database.db,
+    auth,
+    now,
+    rateCounter,
+  });
+  metrics?.trackCache('auth', () => ({ ...guard.cacheStats, entries: guard.cacheStats.entries() }));
   const users = await registerUsersModule(app, {
     db: database.db,
     verifyPassword: (userId, password) => authService.verifyPassword(userId, password),
@@ -163,6 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     cacheSize: config.HABIT_CACHE_SIZE,
   });
   payments.registerUsage('activeHabits', (userId) => habits.countActive(userId));
+  metrics?.trackCache('habits', () => habits.cacheStats());
   const insights = await registerInsightsModule(app, {
     db: database.db,
     config,

@@ -188,6 +188,11 @@ export const EnvSchema = z.object({
   ENCRYPTION_KEY_ID: encryptionKeyId.default('k1'),
   ENCRYPTION_KEYS_OLD: encryptionKeysOld.default([]),
   HABIT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(2_000),
+  METRICS: z.enum(['on', 'off']).optional(),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^\S{16,256}$/, { message: 'must be 16-256 characters without spaces (e.g. `openssl rand -hex 24`)' })
+    .optional(),
   STRIPE_SECRET_KEY: stripeId(
     /^(sk|rk)_(test|live)_\S+$/,
     'sk_test_… or sk_live_… (or a restricted rk_… key)',
@@ -216,8 +221,11 @@ export interface Config
       | 'BETTER_AUTH_SECRET'
       | 'REQUIRE_EMAIL_VERIFICATION'
       | 'APP_URL'
+      | 'METRICS'
     >
   > {
+  /** Serve GET /metrics: on by default in development, off in test and production. */
+  readonly METRICS: boolean;
   /** Where Stripe Checkout and the Billing Portal send the user back to (the web app); default PUBLIC_URL. */
   readonly APP_URL: string;
   /** Where clients reach the API (links in mail, cookie security); default http://localhost:PORT. */
@@ -316,6 +324,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!parsed.SMTP_URL) {
       missing.push('SMTP_URL: required in production, or verification and password-reset mail cannot be delivered');
     }
+    if (parsed.METRICS === 'on' && !parsed.METRICS_TOKEN) {
+      missing.push(
+        'METRICS_TOKEN: required in production when METRICS=on (scrapers send `Authorization: Bearer <token>`)',
+      );
+    }
     if (missing.length > 0) throw new ConfigError(missing);
   }
   return Object.freeze({
@@ -323,6 +336,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     CORS_ORIGINS: Object.freeze([...parsed.CORS_ORIGINS]),
     TRUST_PROXY: Array.isArray(parsed.TRUST_PROXY) ? Object.freeze([...parsed.TRUST_PROXY]) : parsed.TRUST_PROXY,
     MIGRATE_ON_START: parsed.MIGRATE_ON_START ?? parsed.DATABASE_URL === undefined,
+    METRICS: (parsed.METRICS ?? (parsed.NODE_ENV === 'development' ? 'on' : 'off')) === 'on',
     PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     APP_URL: (parsed.APP_URL ?? parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     BETTER_AUTH_SECRET: parsed.BETTER_AUTH_SECRET ?? DEVELOPMENT_SECRET,
@@ -333,7 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Never echo credentials embedded in URLs back into logs. */
 function redactValue(name: string, value: string): string {
   if (name.endsWith('_KEY') || name.startsWith('ENCRYPTION_KEY')) return '<secret; not shown>';
-  if (name.endsWith('_SECRET') || name.endsWith('_SECRET_KEY')) return '<secret; not shown>';
+  if (name.endsWith('_SECRET') || name.endsWith('_SECRET_KEY') || name.endsWith('_TOKEN')) return '<secret; not shown>';
   if (name.endsWith('_URL')) {
     try {
       const url = new URL(value);

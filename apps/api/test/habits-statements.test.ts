@@ -105,6 +105,9 @@ describe('statements per request', () => {
       expect(forFifty).toEqual(forOne);
       // The home screen, once the credential and the histories are cached, is one statement.
       if (cache !== '0') expect(forOne['GET /today (warm)']).toBe(1);
+      // A check-in is the habit lookup and one write; a whole batch the ownership read and one write.
+      if (cache !== '0') expect(forOne['PUT checkin']).toBe(2);
+      expect(forOne['POST batch (every habit)']).toBe(2);
     });
   }
 });

@@ -125,6 +125,9 @@ export class AuthGuard {
     this.cache.clear();
   }
 
+  /** Credential lookups answered from memory and from the database (read by the metrics). */
+  readonly cacheStats = { hits: 0, misses: 0, entries: () => this.cache.size };
+
   /** The caller's actor, or null when no credential was sent. Throws 401 for a bad one. */
   async resolve(request: FastifyRequest): Promise<Actor | null> {
     const key = header(request, 'x-api-key');
@@ -177,7 +180,11 @@ export class AuthGuard {
   private async cached(id: string, load: () => Promise<CachedCredential | null>): Promise<CachedCredential | null> {
     const now = this.deps.now();
     const hit = this.cache.get(id);
-    if (hit && now - hit.storedAt < this.deps.cacheTtlMs) return hit;
+    if (hit && now - hit.storedAt < this.deps.cacheTtlMs) {
+      this.cacheStats.hits++;
+      return hit;
+    }
+    this.cacheStats.misses++;
     const loaded = await load();
     if (loaded && this.deps.cacheTtlMs > 0) {
       if (this.cache.size >= this.maxEntries) this.cache.clear();

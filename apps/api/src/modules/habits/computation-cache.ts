@@ -24,6 +24,9 @@ export interface CachedHabit {
 export class HabitCache {
   private readonly entries = new Map<string, CachedHabit>();
   private readonly size: number;
+  /** Lookups that found the habit at its revision, and those that did not (read by the metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(size: number) {
     this.size = size;
@@ -31,11 +34,16 @@ export class HabitCache {
 
   get(habitId: string, revision: number): CachedHabit | undefined {
     const entry = this.entries.get(habitId);
-    if (!entry) return undefined;
+    if (!entry) {
+      this.misses++;
+      return undefined;
+    }
     if (entry.revision !== revision) {
+      this.misses++;
       this.entries.delete(habitId);
       return undefined;
     }
+    this.hits++;
     // Re-insert: Map iteration order is insertion order, so the first key is the least recent.
     this.entries.delete(habitId);
     this.entries.set(habitId, entry);
@@ -80,5 +88,9 @@ export class HabitCache {
 
   delete(habitId: string): void {
     this.entries.delete(habitId);
+  }
+
+  get count(): number {
+    return this.entries.size;
   }
 }

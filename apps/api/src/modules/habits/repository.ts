@@ -273,105 +273,203 @@ export function createHabitsRepository(db: Database) {
     },
 
     /**
-     * Writes one day's check-in and bumps the habit's revision in ONE statement; nothing is
-     * written unless the habit is the user's and still of the expected type. Returns the stored
-     * check-in and the habit's new revision.
+     * Writes one day's check-in in ONE statement; nothing is written unless the habit is the
+     * user's and still of the expected type. A write equal to the stored entry changes nothing:
+     * no new `updated_at`, no revision bump (`changed` false). The habit row is locked first, as
+     * every check-in write does, so concurrent writes of one habit queue in one order and cannot
+     * deadlock. Returns undefined when the habit is not the user's; `checkIn` is null in the rare
+     * race where an equal entry was committed after this statement's snapshot (read it again).
      */
     async putCheckIn(
       userId: string,
       type: HabitRow['type'],
       write: CheckInWrite,
-    ): Promise<{ checkIn: CheckInRow; revision: number } | undefined> {
+    ): Promise<{ checkIn: CheckInRow | null; revision: number; changed: boolean } | undefined> {
+      const status = write.status ?? null;
+      const value = write.value ?? null;
+      const note = write.note ?? null;
       const result = await db.execute(sql`
-        with bumped as (
-          update ${habits} set revision = revision + 1
+        with target as materialized (
+          select id, revision from ${habits}
           where id = ${write.habitId} and user_id = ${userId} and type = ${type}
-          returning id, revision
+          for no key update
+        ),
+        written as (
+          insert into ${checkIns} (habit_id, user_id, date, status, value, note)
+          select id, ${userId}, ${write.date}, ${status}, ${value}, ${note} from target
+          on conflict (habit_id, date) do update
+            set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
+            where (check_ins.status, check_ins.value, check_ins.note)
+              is distinct from (excluded.status, excluded.value, excluded.note)
+          returning habit_id, date, status, value, note, updated_at
+        ),
+        bumped as (
+          update ${habits} set revision = revision + 1
+          where id in (select habit_id from written)
+          returning revision
         )
-        insert into ${checkIns} (habit_id, user_id, date, status, value, note)
-        select id, ${userId}, ${write.date}, ${write.status ?? null}, ${write.value ?? null}, ${write.note ?? null}
-        from bumped
-        on conflict (habit_id, date) do update
-          set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
-        returning habit_id, date::text as date, status, value, note, updated_at, (select revision from bumped) as revision`);
+        select w.habit_id, w.date::text as date, w.status, w.value, w.note, w.updated_at,
+          (select revision from bumped) as revision, true as changed
+        from written w
+        union all
+        select t.id, c.date::text, c.status, c.value, c.note, c.updated_at, t.revision, false
+        from target t
+        left join ${checkIns} c on c.habit_id = t.id and c.date = ${write.date}::date
+          and (c.status, c.value, c.note) is not distinct from (${status}::text, ${value}::double precision, ${note}::text)
+        where not exists (select 1 from written)`);
       const [row] = rowsOf<{
+        habit_id: string;
+        date: string | null;
+        status: CheckInRow['status'];
+        value: number | null;
+        note: string | null;
+        updated_at: Date | string | null;
+        revision: number;
+        changed: boolean;
+      }>(result);
+      if (!row) return undefined;
+      return {
+        checkIn:
+          row.date === null || row.updated_at === null
+            ? null
+            : {
+                habitId: row.habit_id,
+                date: row.date,
+                status: row.status,
+                value: row.value === null ? null : Number(row.value),
+                note: row.note,
+                updatedAt: new Date(row.updated_at),
+              },
+        revision: Number(row.revision),
+        changed: row.changed === true || (row.changed as unknown) === 't',
+      };
+    },
+
+    /** The stored entries of the listed days (after a write that changed nothing). */
+    async checkInsAt(userId: string, days: readonly { habitId: string; date: string }[]): Promise<CheckInRow[]> {
+      if (days.length === 0) return [];
+      const pairs = sql.join(
+        days.map((d) => sql`(${d.habitId}::uuid, ${d.date}::date)`),
+        sql`, `,
+      );
+      return db
+        .select(checkInColumns)
+        .from(checkIns)
+        .where(and(eq(checkIns.userId, userId), sql`(${checkIns.habitId}, ${checkIns.date}) in (${pairs})`));
+    },
+
+    /**
+     * Deletes one day's check-in and bumps the habit's revision when there was one. Locks the
+     * habit row first, like every check-in write.
+     */
+    async deleteCheckIn(userId: string, habitId: string, date: string): Promise<{ revision: number } | undefined> {
+      const result = await db.execute(sql`
+        with target as materialized (
+          select id from ${habits} where id = ${habitId} and user_id = ${userId} for no key update
+        ),
+        deleted as (
+          delete from ${checkIns}
+          where habit_id in (select id from target) and user_id = ${userId} and date = ${date}
+          returning habit_id
+        )
+        update ${habits} set revision = revision + 1
+        where id in (select habit_id from deleted)
+        returning revision`);
+      const [row] = rowsOf<{ revision: number }>(result);
+      return row ? { revision: Number(row.revision) } : undefined;
+    },
+
+    /**
+     * A batch of writes and deletes in ONE statement (no transaction needed). The listed habits
+     * are locked first, in id order, so batches and single writes cannot deadlock. Writes equal
+     * to the stored entry change nothing; only habits with a real change get a revision bump.
+     * Returns the rows that changed, the days deleted, and the habits bumped.
+     */
+    async applyBatch(
+      userId: string,
+      writes: readonly CheckInWrite[],
+      deletes: readonly { habitId: string; date: string }[],
+    ): Promise<{ written: CheckInRow[]; deleted: { habitId: string; date: string }[]; bumped: string[] }> {
+      const habitIds = [...new Set([...writes, ...deletes].map((w) => w.habitId))];
+      if (habitIds.length === 0) return { written: [], deleted: [], bumped: [] };
+      const ids = sql.join(
+        habitIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      );
+      const deleteRows =
+        deletes.length > 0
+          ? sql.join(
+              deletes.map((d) => sql`(${d.habitId}::uuid, ${d.date}::date)`),
+              sql`, `,
+            )
+          : sql`(null::uuid, null::date)`;
+      const writeRows =
+        writes.length > 0
+          ? sql.join(
+              writes.map(
+                (w) =>
+                  sql`(${w.habitId}::uuid, ${w.date}::date, ${w.status ?? null}::text, ${w.value ?? null}::double precision, ${w.note ?? null}::text)`,
+              ),
+              sql`, `,
+            )
+          : sql`(null::uuid, null::date, null::text, null::double precision, null::text)`;
+      const result = await db.execute(sql`
+        with locked as materialized (
+          select id from ${habits} where user_id = ${userId} and id in (${ids}) order by id for no key update
+        ),
+        deleted as (
+          delete from ${checkIns} c
+          using locked l, (values ${deleteRows}) as d (habit_id, date)
+          where c.habit_id = l.id and c.user_id = ${userId} and c.habit_id = d.habit_id and c.date = d.date
+          returning c.habit_id, c.date
+        ),
+        written as (
+          insert into ${checkIns} (habit_id, user_id, date, status, value, note)
+          select v.habit_id, ${userId}, v.date, v.status, v.value, v.note
+          from (values ${writeRows}) as v (habit_id, date, status, value, note)
+          join locked l on l.id = v.habit_id
+          on conflict (habit_id, date) do update
+            set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
+            where (check_ins.status, check_ins.value, check_ins.note)
+              is distinct from (excluded.status, excluded.value, excluded.note)
+          returning habit_id, date, status, value, note, updated_at
+        ),
+        bumped as (
+          update ${habits} set revision = revision + 1
+          where id in (select habit_id from written union select habit_id from deleted)
+          returning id
+        )
+        select 'w' as kind, habit_id, date::text as date, status, value, note, updated_at from written
+        union all
+        select 'd', habit_id, date::text, null, null, null, null from deleted
+        union all
+        select 'b', id, null, null, null, null, null from bumped`);
+      const written: CheckInRow[] = [];
+      const deleted: { habitId: string; date: string }[] = [];
+      const bumped: string[] = [];
+      for (const row of rowsOf<{
+        kind: 'w' | 'd' | 'b';
         habit_id: string;
         date: string;
         status: CheckInRow['status'];
         value: number | null;
         note: string | null;
         updated_at: Date | string;
-        revision: number;
-      }>(result);
-      if (!row) return undefined;
-      return {
-        checkIn: {
-          habitId: row.habit_id,
-          date: row.date,
-          status: row.status,
-          value: row.value === null ? null : Number(row.value),
-          note: row.note,
-          updatedAt: new Date(row.updated_at),
-        },
-        revision: Number(row.revision),
-      };
-    },
-
-    /** Deletes one day's check-in and bumps the habit's revision when there was one. */
-    async deleteCheckIn(userId: string, habitId: string, date: string): Promise<{ revision: number } | undefined> {
-      const result = await db.execute(sql`
-        with deleted as (
-          delete from ${checkIns}
-          where habit_id = ${habitId} and user_id = ${userId} and date = ${date}
-          returning habit_id
-        )
-        update ${habits} set revision = revision + 1
-        where id in (select habit_id from deleted) and user_id = ${userId}
-        returning revision`);
-      const [row] = rowsOf<{ revision: number }>(result);
-      return row ? { revision: Number(row.revision) } : undefined;
-    },
-
-    /** A batch of writes and deletes, in the caller's transaction, in a fixed number of statements. */
-    async applyBatch(
-      userId: string,
-      writes: readonly CheckInWrite[],
-      deletes: readonly { habitId: string; date: string }[],
-      tx: Tx,
-    ): Promise<{ written: CheckInRow[]; deleted: { habitId: string; date: string }[] }> {
-      const habitIds = [...new Set([...writes, ...deletes].map((w) => w.habitId))];
-      await tx
-        .update(habits)
-        .set({ revision: sql`${habits.revision} + 1` })
-        .where(and(eq(habits.userId, userId), inArray(habits.id, habitIds)));
-      let deleted: { habitId: string; date: string }[] = [];
-      if (deletes.length > 0) {
-        const pairs = sql.join(
-          deletes.map((d) => sql`(${d.habitId}::uuid, ${d.date}::date)`),
-          sql`, `,
-        );
-        deleted = await tx
-          .delete(checkIns)
-          .where(and(eq(checkIns.userId, userId), sql`(${checkIns.habitId}, ${checkIns.date}) in (${pairs})`))
-          .returning({ habitId: checkIns.habitId, date: checkIns.date });
+      }>(result)) {
+        if (row.kind === 'b') bumped.push(row.habit_id);
+        else if (row.kind === 'd') deleted.push({ habitId: row.habit_id, date: row.date });
+        else {
+          written.push({
+            habitId: row.habit_id,
+            date: row.date,
+            status: row.status,
+            value: row.value === null ? null : Number(row.value),
+            note: row.note,
+            updatedAt: new Date(row.updated_at),
+          });
+        }
       }
-      let written: CheckInRow[] = [];
-      if (writes.length > 0) {
-        written = await tx
-          .insert(checkIns)
-          .values(writes.map((w) => ({ ...w, userId })))
-          .onConflictDoUpdate({
-            target: [checkIns.habitId, checkIns.date],
-            set: {
-              status: sql`excluded.status`,
-              value: sql`excluded.value`,
-              note: sql`excluded.note`,
-              updatedAt: sql`now()`,
-            },
-          })
-          .returning(checkInColumns);
-      }
-      return { written, deleted };
+      return { written, deleted, bumped };
     },
 
     /** Every habit and check-in of the user, for the account export. */

@@ -522,10 +522,14 @@ export function createHabitsService(deps: {
       const write = toWrite(habit, habitId, { ...input, date });
       const stored = await repo.putCheckIn(userId, habit.type, write);
       if (!stored) throw habitNotFound();
-      cache.applyWrite(habitId, stored.revision, date, toStoredCheckIn(stored.checkIn));
+      // An equal entry committed by a concurrent request after this statement began: read it.
+      const checkIn = stored.checkIn ?? (await repo.checkInsAt(userId, [{ habitId, date }]))[0];
+      if (!checkIn) throw habitNotFound();
+      // A write that changed nothing leaves the cached history as it is.
+      if (stored.changed) cache.applyWrite(habitId, stored.revision, date, toStoredCheckIn(checkIn));
       const one = await computeOne(userId, { ...habit, revision: stored.revision }, clocking);
       return {
-        checkIn: toCheckIn(stored.checkIn),
+        checkIn: toCheckIn(checkIn),
         summary: toSummary(one.computed.summary, one.todayEntry, habitId),
       };
     },
@@ -601,9 +605,23 @@ export function createHabitsService(deps: {
         validateCheckIn(habit, item, today, 'body', `checkIns.${index}.`);
         writes.push(toWrite(habit, item.habitId, item));
       }
-      const result = await deps.db.transaction((tx) => repo.applyBatch(userId, writes, deletes, tx));
-      for (const id of habitIds) cache.delete(id);
-      return { written: result.written.map(toCheckIn), deleted: result.deleted };
+      const result = await repo.applyBatch(userId, writes, deletes);
+      for (const id of result.bumped) cache.delete(id);
+      // Writes equal to the stored entry changed nothing; answer with the stored rows, in order.
+      const key = (c: { habitId: string; date: string }) => `${c.habitId}|${c.date}`;
+      const rows = new Map(result.written.map((row) => [key(row), row]));
+      const unchanged = writes.filter((w) => !rows.has(key(w)));
+      for (const row of await repo.checkInsAt(userId, unchanged)) rows.set(key(row), row);
+      const written = writes.flatMap((w) => {
+        const row = rows.get(key(w));
+        return row ? [toCheckIn(row)] : [];
+      });
+      return { written, deleted: result.deleted };
+    },
+
+    /** Lookups of the computation cache (for the metrics). */
+    cacheStats() {
+      return { hits: cache.hits, misses: cache.misses, entries: cache.count };
     },
 
     /** Export sections for the users module. */

@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { DatabaseStats, instrumentPglite, instrumentPostgres } from './instrument.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -21,6 +22,8 @@ export interface DatabaseHandle {
   /** Runs raw SQL and returns its rows, whatever the driver. */
   rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]>;
   close(): Promise<void>;
+  /** Statements in flight, open transactions and per-statement timing (read by the metrics). */
+  readonly stats: DatabaseStats;
 }
 
 export interface PostgresOptions {
@@ -43,11 +46,14 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzlePostgres({ client, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
+  const stats = new DatabaseStats(options.poolMax);
+  const instrumented = instrumentPostgres(client, stats);
+  const db = drizzlePostgres({ client: instrumented, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
   let closed = false;
   return {
     db,
     client,
+    stats,
     driver: 'postgres',
     async ping() {
       await client`select 1`;
@@ -78,11 +84,14 @@ export async function openPglite(
       ? new PGlite(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {})
       : new PGlite(dataDir);
   await client.waitReady;
-  const db = drizzlePglite({ client, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
+  const stats = new DatabaseStats(1);
+  const instrumented = instrumentPglite(client, stats);
+  const db = drizzlePglite({ client: instrumented, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
   let closed = false;
   return {
     db,
     client,
+    stats,
     driver: 'pglite',
     async ping() {
       await client.query('select 1');
