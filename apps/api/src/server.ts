@@ -1,6 +1,7 @@
 import 'zod/compile';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { EmbeddedDatabaseLockedError } from './platform/db/embedded-lock.js';
 import { openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/logger.js';
 import { installGracefulShutdown } from './platform/shutdown.js';
@@ -24,10 +25,13 @@ async function main(): Promise<void> {
   installGracefulShutdown({ app, close: () => database.close(), timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = address && typeof address === 'object' ? address.port : config.PORT;
   logger.info(
     {
       database: database.driver === 'pglite' ? `embedded (${config.EMBEDDED_DB_DIR})` : 'postgres',
-      docs: `http://localhost:${config.PORT}/docs`,
+      port,
+      docs: `http://localhost:${port}/docs`,
       startupMs: Math.round(performance.now() - startedAt),
     },
     'Habitual API ready',
@@ -35,6 +39,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Not a bug: one line saying which folder and which process, without a stack.
+  if (err instanceof EmbeddedDatabaseLockedError) {
+    process.stderr.write(`Failed to start: ${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
