@@ -3,6 +3,8 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { EmbeddedDatabaseLockedError } from './platform/db/embedded-lock.js';
 import { openDatabase } from './platform/db/open.js';
+import { schemaStatus, shippedMigrations } from './platform/db/schema-status.js';
+import { logSchemaStatus } from './platform/health.js';
 import { createLogger } from './platform/logger.js';
 import { installGracefulShutdown } from './platform/shutdown.js';
 
@@ -21,6 +23,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const startedAt = performance.now();
   const database = await openDatabase(config);
+  // Tell the operator now, not at the first failing request; a database that is down is readiness's business.
+  await schemaStatus(database, shippedMigrations()).then(
+    (schema) => logSchemaStatus(logger, schema),
+    (err: unknown) => logger.warn({ err }, 'could not compare the database schema with this release (database down?)'),
+  );
   const app = await buildApp({ config, database, logger });
   installGracefulShutdown({ app, close: () => database.close(), timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 

@@ -851,7 +851,7 @@ export interface paths {
     };
     /**
      * Readiness probe
-     * @description Answers 200 when the database answers within a short timeout, and 503 while it does not or once a graceful shutdown has begun; send traffic only while it is 200.
+     * @description Answers 200 when the database answers within a short timeout and has every migration this release ships, and 503 while it does not, while migrations are pending (`checks.migrations` names them), or once a graceful shutdown has begun; send traffic only while it is 200.
      */
     get: operations['getReadiness'];
     put?: never;
@@ -2419,6 +2419,32 @@ export interface components {
      *           "driver": "postgres",
      *           "latencyMs": 0.8
      *         },
+     *         "migrations": {
+     *           "status": "current",
+     *           "shipped": 5,
+     *           "applied": 5,
+     *           "pending": []
+     *         },
+     *         "shuttingDown": false
+     *       }
+     *     }
+     * @example {
+     *       "status": "unavailable",
+     *       "checks": {
+     *         "database": {
+     *           "status": "up",
+     *           "driver": "postgres",
+     *           "latencyMs": 0.9
+     *         },
+     *         "migrations": {
+     *           "status": "pending",
+     *           "shipped": 5,
+     *           "applied": 4,
+     *           "pending": [
+     *             "0004_webhook_event_order"
+     *           ],
+     *           "message": "1 migration pending (0004_webhook_event_order): run `npm run db:migrate`"
+     *         },
      *         "shuttingDown": false
      *       }
      *     }
@@ -2434,6 +2460,22 @@ export interface components {
           driver: 'postgres' | 'pglite';
           /** @description Round trip of `select 1`; null when it failed. */
           latencyMs: number | null;
+        };
+        /** @description The database schema compared with the migrations this release ships. */
+        migrations: {
+          /**
+           * @description `current`: every migration this release ships is applied. `pending`: some are not (not ready; run the migrate command). `ahead`: the database was migrated by a newer release (still ready). `unknown`: not checked (database down or shutting down).
+           * @enum {string}
+           */
+          status: 'current' | 'pending' | 'ahead' | 'unknown';
+          /** @description Migrations this release ships. */
+          shipped: number;
+          /** @description Migrations recorded in the database; null when unknown. */
+          applied: number | null;
+          /** @description Shipped migrations not applied yet, oldest first. */
+          pending: string[];
+          /** @description What the operator should do, when there is something to do. */
+          message?: string;
         };
         /** @description True once the process has begun a graceful shutdown. */
         shuttingDown: boolean;
@@ -6089,7 +6131,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not ready: the database did not answer in time, or the process is shutting down. */
+      /** @description Not ready: the database did not answer in time, migrations are pending, or the process is shutting down. */
       503: {
         headers: {
           [name: string]: unknown;
