@@ -207,6 +207,30 @@ describe('database faults (PostgreSQL through a fault proxy)', () => {
     expect((list.json() as { data: unknown[] }).data).toHaveLength(1);
   });
 
+  it(
+    'the TLS path of the pool (sslmode set) heals the same way after bytes are lost',
+    async () => {
+      // The shared server has no TLS, so `prefer` falls back to plain text, but through the stream
+      // the pool hands to TLS: the watchdog must see and retire a wedged connection there too.
+      const url = new URL(proxy.urlFor(target.url));
+      url.searchParams.set('sslmode', 'prefer');
+      const tlsPool = openPostgres({ url: url.toString(), poolMax: 2, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
+      try {
+        await tlsPool.ping();
+        proxy.set('blackhole');
+        const inFlight = tlsPool.ping().catch((err: unknown) => err);
+        await new Promise((r) => setTimeout(r, STATEMENT_TIMEOUT_MS / 4));
+        proxy.set('pass');
+        expect(databaseFailure(await inFlight)).toMatchObject({ reason: 'timeout' });
+        const after = await Promise.allSettled([tlsPool.ping(), tlsPool.ping(), tlsPool.ping(), tlsPool.ping()]);
+        expect(after.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      } finally {
+        await tlsPool.close();
+      }
+    },
+    HANG_TIMEOUT_MS,
+  );
+
   it('logs database failures as JSON lines without the statement values', () => {
     const failures = logs.lines.filter((l) => l.msg === 'request failed');
     expect(failures.length).toBeGreaterThan(0);

@@ -61,6 +61,9 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
     connect_timeout: options.connectTimeoutSeconds ?? Math.max(1, Math.ceil(statementTimeoutMs / 1000)),
     idle_timeout: 30,
     keep_alive: 10,
+    // postgres.js reads array types on each new connection in a promise nobody handles: a connection
+    // lost at that moment crashes the process. No column or parameter of ours is an array.
+    fetch_types: false,
     // postgres.js backs off up to 20 s after failed connections; capped at 1 s so the pool is
     // back within seconds of the database.
     backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 1),

@@ -89,6 +89,8 @@ function reasonOf(err: ErrorLike): DatabaseFailureReason | undefined {
   const code = typeof err.code === 'string' ? err.code : undefined;
   if (code && SQLSTATES[code]) return SQLSTATES[code];
   if (code && DRIVER_CODES[code]) return DRIVER_CODES[code];
+  // A TLS session broken under the connection (a record lost or corrupted on the way).
+  if (code?.startsWith('ERR_SSL_')) return 'unavailable';
   // PGlite after close() (e.g. during shutdown) has no code.
   if (typeof err.message === 'string' && err.message === 'PGlite is closed') return 'unavailable';
   return undefined;

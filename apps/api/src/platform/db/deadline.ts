@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import type postgres from 'postgres';
 
 /**
@@ -30,8 +31,8 @@ interface WatchedSocket {
 }
 
 export interface DeadlineGuard {
-  /** postgres.js `socket` option: plain TCP sockets the watchdog can see. */
-  socket(options: { host: string[]; port: number[]; path?: string | false }): Socket;
+  /** postgres.js `socket` option: TCP sockets the watchdog can see. */
+  socket(options: { host: string[]; port: number[]; path?: string | false; ssl?: unknown }): Socket | Duplex;
   /** Wraps `unsafe` and `begin` of a postgres.js client so each statement has a deadline. */
   install(client: postgres.Sql): void;
   /** Sockets destroyed by the watchdog so far. */
@@ -56,10 +57,15 @@ export function createDeadlineGuard(options: { deadlineMs: number; keepAliveMs: 
   let next = 0;
   let sweeper: NodeJS.Timeout | undefined;
 
-  const sweep = () => {
+  const sweep = (thresholdMs = deadlineMs) => {
     const now = performance.now();
     for (const watched of sockets) {
-      if (watched.unansweredSince !== 0 && now - watched.unansweredSince > deadlineMs) {
+      // Under TLS postgres.js removes our listeners from the raw socket, so its close goes unseen.
+      if (watched.socket.destroyed) {
+        sockets.delete(watched);
+        continue;
+      }
+      if (watched.unansweredSince !== 0 && now - watched.unansweredSince > thresholdMs) {
         sockets.delete(watched);
         retired++;
         watched.socket.destroy(
@@ -86,7 +92,48 @@ export function createDeadlineGuard(options: { deadlineMs: number; keepAliveMs: 
     });
     socket.once('close', () => sockets.delete(watched));
     // Ten checks per deadline keep the overshoot under 10% without a timer per statement.
-    sweeper ??= setInterval(sweep, Math.max(25, Math.min(250, deadlineMs / 10))).unref();
+    sweeper ??= setInterval(() => sweep(), Math.max(25, Math.min(250, deadlineMs / 10))).unref();
+  };
+
+  /**
+   * For TLS: postgres.js wraps the socket it gets in a TLS socket, which then reads and writes the
+   * file descriptor directly and the watchdog would see nothing. Given this stream instead, TLS
+   * goes through JavaScript, and the raw socket's writes and reads stay visible.
+   */
+  const relay = (raw: Socket): Duplex => {
+    // Once TLS has ended its side, late bytes from the server must not reach it: it would raise
+    // an error on a socket postgres.js no longer listens to, and crash the process.
+    let finished = false;
+    const stream = new Duplex({
+      write(chunk, encoding, callback) {
+        raw.write(chunk, encoding, callback);
+      },
+      read() {
+        raw.resume();
+      },
+      final(callback) {
+        finished = true;
+        raw.end(callback);
+      },
+      destroy(err, callback) {
+        raw.destroy(err ?? undefined);
+        // Not passed on: nobody listens for errors on this stream (postgres.js removed every
+        // listener before TLS took it over), and the TLS socket learns of the close anyway.
+        callback(null);
+      },
+    });
+    raw.on('data', (chunk: Buffer) => {
+      if (finished || stream.destroyed) return;
+      if (!stream.push(chunk)) raw.pause();
+    });
+    raw.on('end', () => stream.push(null));
+    raw.on('error', (err) => stream.destroy(err));
+    raw.on('close', () => stream.destroy());
+    const { host, port } = raw as Socket & { host?: string; port?: number };
+    Object.assign(stream, { host, port });
+    // postgres.js ends a connection gracefully only when the socket says it is open.
+    Object.defineProperty(stream, 'readyState', { get: () => raw.readyState });
+    return stream;
   };
 
   const guardQuery = (query: PgQuery, onDeadline?: (err: DatabaseDeadlineError) => void): PgQuery => {
@@ -108,6 +155,9 @@ export function createDeadlineGuard(options: { deadlineMs: number; keepAliveMs: 
               : `no database connection became free within ${deadlineMs} ms`,
             sent,
           );
+          // Its socket was written to just after this timer started: retire it now rather than at
+          // the next sweep, so that no other statement is sent into it meanwhile.
+          if (sent) sweep(deadlineMs - 100);
           onDeadline?.(err);
           reject(err);
         }, deadlineMs);
@@ -152,7 +202,7 @@ export function createDeadlineGuard(options: { deadlineMs: number; keepAliveMs: 
       socket.setNoDelay(true);
       socket.setKeepAlive(true, options.keepAliveMs);
       watch(socket);
-      return socket;
+      return target.ssl ? relay(socket) : socket;
     },
     install(client) {
       guardUnsafe(client);
