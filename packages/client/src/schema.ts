@@ -6198,7 +6198,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6298,7 +6298,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6382,7 +6382,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6467,7 +6467,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6586,7 +6586,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6670,7 +6670,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6726,7 +6726,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6824,7 +6824,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6924,7 +6924,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6980,7 +6980,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7036,7 +7036,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7154,7 +7154,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7246,7 +7246,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7341,7 +7341,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7406,7 +7406,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7482,7 +7482,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7591,7 +7591,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7700,7 +7700,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7777,7 +7777,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7861,7 +7861,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7982,7 +7982,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8095,7 +8095,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8180,7 +8180,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8260,7 +8260,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8340,7 +8340,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8420,7 +8420,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8500,7 +8500,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8609,7 +8609,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8674,7 +8674,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8744,7 +8744,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -8864,7 +8864,7 @@ export interface operations {
       /**
        * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
        *
-       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now.
+       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).
        */
       503: {
         headers: {
@@ -8951,7 +8951,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -9035,7 +9035,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -9100,7 +9100,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -9200,7 +9200,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
@@ -9263,7 +9263,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           [name: string]: unknown;
