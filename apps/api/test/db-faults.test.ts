@@ -189,6 +189,31 @@ describe('database faults (PostgreSQL through a fault proxy)', () => {
     await expect(database.ping()).resolves.toBeUndefined();
   });
 
+  it('a statement that found no free connection before its deadline fails, and never runs later', async () => {
+    const pool = openPostgres({ url: target.url, poolMax: 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
+    try {
+      await pool.rows(sql`create table if not exists drill_marks (mark text)`);
+      // The only connection is held by a transaction for longer than the deadline.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const transaction = pool.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        await held;
+      });
+      const queued = await pool.rows(sql`insert into drill_marks (mark) values ('late')`).catch((err: unknown) => err);
+      expect(databaseFailure(queued)).toEqual({ reason: 'timeout', retryAfterSeconds: 5, mayHaveCommitted: false });
+      release();
+      await transaction;
+      await pool.ping(); // the connection has served whatever was still queued
+      const marks = await pool.rows<{ n: number }>(sql`select count(*)::int as n from drill_marks`);
+      expect(marks[0]?.n).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a repeated check-in PUT after a 503 leaves one check-in', async () => {
     const api = habitsApi(app, user);
     const date = '2026-02-01';
