@@ -199,7 +199,6 @@ export function createDeadlineGuard(options: { deadlineMs: number; keepAliveMs: 
             Object.assign(s, { host, port: target.port[i] });
             return s;
           })();
-      socket.setNoDelay(true);
       socket.setKeepAlive(true, options.keepAliveMs);
       watch(socket);
       return target.ssl ? relay(socket) : socket;
