@@ -2,6 +2,7 @@ import { HealthLive, HealthReady } from '@habitual/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { DatabaseHandle } from './db/client.js';
+import { loggableError } from './db/db-errors.js';
 import {
   describeSchemaStatus,
   type SchemaStatus,
@@ -78,7 +79,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
           schema = await withTimeout(schemaStatus(opts.database, shipped), opts.timeoutMs);
           reportSchemaChange(schema);
         } catch (err) {
-          app.log.warn({ err }, 'readiness: database did not answer');
+          app.log.warn({ err: loggableError(err) }, 'readiness: database did not answer');
         }
       }
       const ready = up && schema !== null && schema.status !== 'pending' && !shuttingDown;
