@@ -32,9 +32,15 @@ describe('databaseFailure', () => {
     expect(databaseFailure(pgError(code, 'x'))?.reason).toBe(reason);
   });
 
-  it('connection errors of the driver and the socket are outages', () => {
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']) {
+  it('connection errors of the driver, and of the socket under a statement, are outages', () => {
+    for (const code of ['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']) {
       expect(databaseFailure(Object.assign(new Error(code), { code })), code).toBeDefined();
+    }
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ERR_SSL_SSL/TLS_ALERT_BAD_RECORD_MAC']) {
+      const socket = Object.assign(new Error(code), { code });
+      expect(databaseFailure(drizzleError('select 1', [], socket)), code).toBeDefined();
+      // The same code without a statement is a client hanging up, not the database.
+      expect(databaseFailure(socket), code).toBeUndefined();
     }
     expect(databaseFailure(new Error('PGlite is closed'))?.reason).toBe('unavailable');
   });

@@ -37,14 +37,22 @@ const SQLSTATES: Record<string, DatabaseFailureReason> = {
   '42703': 'schema_out_of_date', // undefined_column
 };
 
-/** Errors of the driver (postgres.js) and of the socket below it. */
+/** Errors of the driver (postgres.js) and of our deadline guard. */
 const DRIVER_CODES: Record<string, DatabaseFailureReason> = {
   DB_DEADLINE: 'timeout',
   CONNECT_TIMEOUT: 'timeout',
-  ETIMEDOUT: 'timeout',
   CONNECTION_CLOSED: 'unavailable',
   CONNECTION_DESTROYED: 'unavailable',
   CONNECTION_ENDED: 'unavailable',
+};
+
+/**
+ * Errors of the socket below the driver. A client that hangs up mid-request raises the same
+ * codes, so they count only on an error that carries a statement (`query`, which postgres.js
+ * and drizzle attach).
+ */
+const SOCKET_CODES: Record<string, DatabaseFailureReason> = {
+  ETIMEDOUT: 'timeout',
   ECONNREFUSED: 'unavailable',
   ECONNRESET: 'unavailable',
   ECONNABORTED: 'unavailable',
@@ -85,12 +93,13 @@ function chain(error: unknown): ErrorLike[] {
   return out;
 }
 
-function reasonOf(err: ErrorLike): DatabaseFailureReason | undefined {
+function reasonOf(err: ErrorLike, withStatement: boolean): DatabaseFailureReason | undefined {
   const code = typeof err.code === 'string' ? err.code : undefined;
   if (code && SQLSTATES[code]) return SQLSTATES[code];
   if (code && DRIVER_CODES[code]) return DRIVER_CODES[code];
+  if (withStatement && code && SOCKET_CODES[code]) return SOCKET_CODES[code];
   // A TLS session broken under the connection (a record lost or corrupted on the way).
-  if (code?.startsWith('ERR_SSL_')) return 'unavailable';
+  if (withStatement && code?.startsWith('ERR_SSL_')) return 'unavailable';
   // PGlite after close() (e.g. during shutdown) has no code.
   if (typeof err.message === 'string' && err.message === 'PGlite is closed') return 'unavailable';
   return undefined;
@@ -103,8 +112,9 @@ function changesData(query: string): boolean {
 /** Classifies an error thrown by a database call; undefined when it is not a database outage. */
 export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   const links = chain(error);
+  const withStatement = links.some((l) => 'query' in l);
   for (const link of links) {
-    const reason = reasonOf(link);
+    const reason = reasonOf(link, withStatement);
     if (!reason) continue;
     const code = String(link.code);
     const query = links.map((l) => l.query).find((q): q is string => typeof q === 'string') ?? '';
