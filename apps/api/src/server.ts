@@ -1,6 +1,7 @@
 import 'zod/compile';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { loggableError } from './platform/db/db-errors.js';
 import { EmbeddedDatabaseLockedError } from './platform/db/embedded-lock.js';
 import { openDatabase } from './platform/db/open.js';
 import { schemaStatus, shippedMigrations } from './platform/db/schema-status.js';
@@ -24,9 +25,18 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const database = await openDatabase(config);
   // Tell the operator now, not at the first failing request; a database that is down is readiness's business.
-  await schemaStatus(database, shippedMigrations()).then(
-    (schema) => logSchemaStatus(logger, schema),
-    (err: unknown) => logger.warn({ err }, 'could not compare the database schema with this release (database down?)'),
+  const schema = await schemaStatus(database, shippedMigrations()).then(
+    (status) => {
+      logSchemaStatus(logger, status);
+      return status.status;
+    },
+    (err: unknown) => {
+      logger.warn(
+        { err: loggableError(err) },
+        'could not compare the database schema with this release (database down?)',
+      );
+      return 'unknown' as const;
+    },
   );
   const app = await buildApp({ config, database, logger });
   installGracefulShutdown({ app, close: () => database.close(), timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
@@ -40,6 +50,8 @@ async function main(): Promise<void> {
       port,
       docs: `http://localhost:${port}/docs`,
       startupMs: Math.round(performance.now() - startedAt),
+      // Listening is not being ready: with migrations pending, /health/ready answers 503.
+      schema,
     },
     'Habitual API ready',
   );
