@@ -33,7 +33,7 @@ export interface paths {
     };
     /**
      * Readiness probe
-     * @description Answers 200 when the database answers within a short timeout, and 503 while it does not or once a graceful shutdown has begun; send traffic only while it is 200.
+     * @description Answers 200 when the database answers within a short timeout and has every migration this release ships, and 503 while it does not, while migrations are pending (`checks.migrations` names them), or once a graceful shutdown has begun; send traffic only while it is 200.
      */
     get: operations['getReadiness'];
     put?: never;
@@ -2335,6 +2335,32 @@ export interface components {
      *           "driver": "postgres",
      *           "latencyMs": 0.8
      *         },
+     *         "migrations": {
+     *           "status": "current",
+     *           "shipped": 5,
+     *           "applied": 5,
+     *           "pending": []
+     *         },
+     *         "shuttingDown": false
+     *       }
+     *     }
+     * @example {
+     *       "status": "unavailable",
+     *       "checks": {
+     *         "database": {
+     *           "status": "up",
+     *           "driver": "postgres",
+     *           "latencyMs": 0.9
+     *         },
+     *         "migrations": {
+     *           "status": "pending",
+     *           "shipped": 5,
+     *           "applied": 4,
+     *           "pending": [
+     *             "0004_webhook_event_order"
+     *           ],
+     *           "message": "1 migration pending (0004_webhook_event_order): run `npm run db:migrate`"
+     *         },
      *         "shuttingDown": false
      *       }
      *     }
@@ -2350,6 +2376,25 @@ export interface components {
           driver: 'postgres' | 'pglite';
           /** @description Round trip of `select 1`; null when it failed. */
           latencyMs: number | null;
+        };
+        /** @description The database schema compared with the migrations this release ships. */
+        migrations: {
+          /**
+           * @description `current`: every migration this release ships is applied. `pending`: some are not (not ready; run the migrate command). `ahead`: the database was migrated by a newer release (still ready). `unknown`: not checked (database down or shutting down).
+           * @enum {string}
+           */
+          status: 'current' | 'pending' | 'ahead' | 'unknown';
+          /**
+           * Format: int64
+           * @description Migrations this release ships.
+           */
+          shipped: number;
+          /** @description Migrations recorded in the database; null when unknown. */
+          applied: number | null;
+          /** @description Shipped migrations not applied yet, oldest first. */
+          pending: string[];
+          /** @description What the operator should do, when there is something to do. */
+          message?: string;
         };
         /** @description True once the process has begun a graceful shutdown. */
         shuttingDown: boolean;
@@ -2820,7 +2865,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not ready: the database did not answer in time, or the process is shutting down. */
+      /** @description Not ready: the database did not answer in time, migrations are pending, or the process is shutting down. */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -2963,7 +3008,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3108,7 +3153,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3233,7 +3278,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3298,7 +3343,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3418,7 +3463,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3548,7 +3593,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3679,7 +3724,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3774,7 +3819,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -3905,7 +3950,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4050,7 +4095,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4128,7 +4173,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4266,7 +4311,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4404,7 +4449,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4542,7 +4587,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4635,7 +4680,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4793,7 +4838,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -4911,7 +4956,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5004,7 +5049,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5122,7 +5167,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5237,7 +5282,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5402,7 +5447,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5520,7 +5565,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5690,7 +5735,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5768,7 +5813,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -5904,7 +5949,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6048,7 +6093,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6126,7 +6171,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6257,7 +6302,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6335,7 +6380,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6504,7 +6549,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6634,7 +6679,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6744,7 +6789,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6829,7 +6874,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6931,7 +6976,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7106,7 +7151,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7264,7 +7309,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7371,7 +7416,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7489,7 +7534,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7661,7 +7706,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7821,7 +7866,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -7940,7 +7985,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8050,7 +8095,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8160,7 +8205,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8270,7 +8315,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8380,7 +8425,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8553,7 +8598,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8644,7 +8689,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8740,7 +8785,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -8906,7 +8951,7 @@ export interface operations {
       /**
        * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
        *
-       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now.
+       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).
        */
       503: {
         headers: {
@@ -9027,7 +9072,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -9145,7 +9190,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -9236,7 +9281,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -9379,7 +9424,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -9468,7 +9513,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. */
+      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];

@@ -51,7 +51,8 @@ export const errorCatalog = {
   },
   SERVICE_UNAVAILABLE: {
     status: 503,
-    description: 'The service, or a feature it depends on, is not available right now.',
+    description:
+      'The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).',
   },
   UPSTREAM_TIMEOUT: { status: 504, description: 'An outside service did not answer in time.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, isAppError } from './app-error.js';
+import { databaseFailure, loggableError } from './db/db-errors.js';
 import type { RouteTable } from './route-table.js';
 
 type Location = NonNullable<ErrorDetail['location']>;
@@ -57,9 +58,30 @@ function describe(details: ErrorDetail[]): string {
   return `${where ? `${where}: ` : ''}${first.message}${more}`;
 }
 
+const DATABASE_MESSAGES = {
+  timeout: 'The database did not answer in time; retry the request',
+  unavailable: 'The database is not available right now; retry the request',
+  busy: 'The database is busy; retry the request',
+  schema_out_of_date: 'The database schema is not up to date (migrations are pending); retry later',
+} as const;
+
 /** Turns anything thrown into an AppError; unknown errors become INTERNAL. */
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
+  const db = databaseFailure(error);
+  if (db) {
+    return new AppError('SERVICE_UNAVAILABLE', DATABASE_MESSAGES[db.reason], {
+      headers: { 'retry-after': String(db.retryAfterSeconds) },
+      details: [
+        {
+          reason: `database_${db.reason}`,
+          retryAfterSeconds: db.retryAfterSeconds,
+          ...(db.mayHaveCommitted ? { mayHaveCommitted: true } : {}),
+        },
+      ],
+      cause: error,
+    });
+  }
   const err = error as FastifyError & { validationContext?: string };
   if (err && typeof err === 'object' && Array.isArray(err.validation)) {
     const details = validationDetails(err);
@@ -121,7 +143,7 @@ export function envelope(error: AppError, requestId: string): ErrorEnvelope {
 function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   const status = statusOf(error.code);
   if (status >= 500) {
-    request.log.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+    request.log.error({ err: loggableError(error.cause ?? error), code: error.code }, 'request failed');
   } else {
     request.log.info({ code: error.code, status, message: error.message }, 'request rejected');
   }

@@ -2,13 +2,20 @@ import { apiKey } from '@better-auth/api-key';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@habitual/shared';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { isAPIError } from 'better-auth/api';
 import { admin, bearer } from 'better-auth/plugins';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../platform/db/client.js';
+import { loggableError, redactQueryParams } from '../../platform/db/db-errors.js';
 import type { OriginPolicy } from '../../platform/origins.js';
 import type { RateCounter } from '../../platform/rate-counter.js';
 import type { Mailer } from './mailer.js';
 import * as authSchema from './schema.js';
+
+/** Errors become their message (pino would write a nested Error as `{}`); database errors lose their values. */
+function redactedMessage(value: unknown): unknown {
+  return value instanceof Error ? redactQueryParams(value.message) : value;
+}
 
 export interface AuthSettings {
   secret: string;
@@ -60,13 +67,21 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
       ? {
           level: 'warn',
           log: (level, message, ...args) => {
-            const context = args.length > 0 ? { args: args.map((a) => (a instanceof Error ? a.message : a)) } : {};
+            const context = args.length > 0 ? { args: args.map((a) => redactedMessage(loggableError(a))) } : {};
+            message = redactQueryParams(message);
             if (level === 'error') log.error(context, message);
             else if (level === 'warn') log.warn(context, message);
             else log.info(context, message);
           },
         }
       : { disabled: true },
+    // Anything but better-auth's own answers goes to our error handler: a database outage becomes
+    // a 503 with Retry-After, anything else a 500 logged as JSON (not better-auth's console.error).
+    onAPIError: {
+      onError: (error) => {
+        if (!isAPIError(error)) throw error;
+      },
+    },
     appName: 'Habitual',
     basePath: '/api/auth',
     baseURL: settings.baseURL,

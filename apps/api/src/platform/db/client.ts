@@ -5,6 +5,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { createDeadlineGuard } from './deadline.js';
+import { lockEmbeddedFolder } from './embedded-lock.js';
 import { DatabaseStats, instrumentPglite, instrumentPostgres } from './instrument.js';
 import * as schema from './schema.js';
 
@@ -31,6 +33,12 @@ export interface PostgresOptions {
   poolMax: number;
   /** Seconds to wait for a connection before failing (postgres.js `connect_timeout`). */
   connectTimeoutSeconds?: number;
+  /**
+   * The server's `statement_timeout`. The client gives every statement this long plus
+   * STATEMENT_DEADLINE_GRACE_MS (waiting for a connection included) before failing it and
+   * retiring a connection that stays silent (see deadline.ts).
+   */
+  statementTimeoutMs?: number;
   /** Called with every statement sent through Drizzle (tests count statements per request). */
   onQuery?: (query: string) => void;
 }
@@ -39,13 +47,37 @@ function queryLogger(onQuery: ((query: string) => void) | undefined) {
   return onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {};
 }
 
+/** Default `statement_timeout` (DATABASE_STATEMENT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+/** How much later than the server's statement_timeout the client gives up, so a healthy server answers first. */
+export const STATEMENT_DEADLINE_GRACE_MS = 500;
+
 export function openPostgres(options: PostgresOptions): DatabaseHandle & { readonly client: postgres.Sql } {
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const guard = createDeadlineGuard({
+    deadlineMs: statementTimeoutMs + STATEMENT_DEADLINE_GRACE_MS,
+    keepAliveMs: 10_000,
+  });
   const client = postgres(options.url, {
     max: options.poolMax,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    // Never longer than the statement deadline: a request waiting for a new connection gets its answer in time.
+    connect_timeout: options.connectTimeoutSeconds ?? Math.max(1, Math.ceil(statementTimeoutMs / 1000)),
     idle_timeout: 30,
+    keep_alive: 10,
+    // postgres.js reads array types on each new connection in a promise nobody handles: a connection
+    // lost at that moment crashes the process. No column or parameter of ours is an array.
+    fetch_types: false,
+    // postgres.js backs off up to 20 s after failed connections; capped at 1 s so the pool is
+    // back within seconds of the database.
+    backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 1),
+    connection: { statement_timeout: statementTimeoutMs, application_name: 'habitual-api' },
     onnotice: () => {},
+    // Not in postgres.js's types, but a documented option: our own sockets, which the deadline guard watches.
+    ...({ socket: guard.socket } as object),
   });
+  // The deadline guard replaces the client's own methods, so it goes first; the counting wrapper
+  // then sees every statement with its deadline.
+  guard.install(client);
   const stats = new DatabaseStats(options.poolMax);
   const instrumented = instrumentPostgres(client, stats);
   const db = drizzlePostgres({ client: instrumented, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
@@ -56,7 +88,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
     stats,
     driver: 'postgres',
     async ping() {
-      await client`select 1`;
+      await client.unsafe('select 1');
     },
     async rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>) {
       return (await db.execute(query)) as unknown as T[];
@@ -65,6 +97,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
       if (closed) return;
       closed = true;
       await client.end({ timeout: 5 });
+      guard.stop();
     },
   };
 }
@@ -79,11 +112,19 @@ export async function openPglite(
   options: Pick<PostgresOptions, 'onQuery'> & { loadDataDir?: Blob } = {},
 ): Promise<DatabaseHandle & { readonly client: PGlite }> {
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const client =
-    dataDir === 'memory'
-      ? new PGlite(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {})
-      : new PGlite(dataDir);
-  await client.waitReady;
+  // One process per folder: two PGlite instances on one folder each keep their own copy and lose the other's writes.
+  const lock = dataDir === 'memory' ? undefined : lockEmbeddedFolder(dataDir);
+  let client: PGlite;
+  try {
+    client =
+      dataDir === 'memory'
+        ? new PGlite(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {})
+        : new PGlite(dataDir);
+    await client.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const stats = new DatabaseStats(1);
   const instrumented = instrumentPglite(client, stats);
   const db = drizzlePglite({ client: instrumented, schema, casing: 'snake_case', ...queryLogger(options.onQuery) });
@@ -103,7 +144,11 @@ export async function openPglite(
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

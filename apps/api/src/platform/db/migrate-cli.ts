@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from '../../config.js';
 import { openPglite } from './client.js';
+import { EmbeddedDatabaseLockedError } from './embedded-lock.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
 
 async function main(): Promise<void> {
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof EmbeddedDatabaseLockedError)
+    process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`Migration failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -8,11 +8,18 @@ import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
  * (the default for the embedded database; ops run `npm run db:migrate` for PostgreSQL).
  */
 export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_MAX' | 'EMBEDDED_DB_DIR' | 'MIGRATE_ON_START'>,
+  config: Pick<
+    Config,
+    'DATABASE_URL' | 'DATABASE_POOL_MAX' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'EMBEDDED_DB_DIR' | 'MIGRATE_ON_START'
+  >,
 ): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) {
     if (config.MIGRATE_ON_START) await migratePostgresDatabase(config.DATABASE_URL);
-    return openPostgres({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+    return openPostgres({
+      url: config.DATABASE_URL,
+      poolMax: config.DATABASE_POOL_MAX,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    });
   }
   const handle = await openPglite(config.EMBEDDED_DB_DIR);
   try {
