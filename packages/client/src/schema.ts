@@ -1891,9 +1891,12 @@ export interface components {
       | 'FORBIDDEN'
       | 'NOT_FOUND'
       | 'METHOD_NOT_ALLOWED'
+      | 'REQUEST_TIMEOUT'
       | 'CONFLICT'
       | 'PAYLOAD_TOO_LARGE'
+      | 'URI_TOO_LONG'
       | 'UNSUPPORTED_MEDIA_TYPE'
+      | 'REQUEST_HEADERS_TOO_LARGE'
       | 'RATE_LIMITED'
       | 'QUOTA_EXCEEDED'
       | 'INTERNAL'
@@ -6322,6 +6325,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -6517,6 +6529,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
@@ -6603,6 +6624,15 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -7717,6 +7747,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -7794,6 +7833,15 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -7906,6 +7954,15 @@ export interface operations {
       };
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -8026,6 +8083,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
@@ -8120,6 +8186,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8193,6 +8268,15 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -8280,6 +8364,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8360,6 +8453,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8433,6 +8535,15 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -8891,6 +9002,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8968,6 +9088,15 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           [name: string]: unknown;
         };
