@@ -18,6 +18,7 @@ import { genRequestId } from './platform/request-id.js';
 import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
 import { serializerCompiler } from './platform/serializer.js';
+import { rejectUnstorableText } from './platform/text-input.js';
 
 /** The whole request (headers and body) must arrive within this; see docs/operations.md. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -146,6 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request');
     }
   });
+
+  // Text PostgreSQL cannot store answers 400 here, on every route (better-auth's included).
+  app.addHook('preValidation', rejectUnstorableText);
 
   // Before any route: these hooks see every route registered after them.
   const routes = new RouteTable();
