@@ -206,10 +206,15 @@ describe(`SIGTERM under load (${databaseKind})`, () => {
 
     const sigtermAt = Date.now();
     server.child.kill('SIGTERM');
-    await server.logged('shutting down: draining in-flight requests');
-    const ready = await call(port, { path: '/health/ready', agent: probe });
+    // The probe keeps asking on its open connection (each answer restarts its keep-alive time)
+    // and hears 503 once the signal is handled, on that same connection.
+    let ready = await call(port, { path: '/health/ready', agent: probe });
+    while (ready.status === 200 && ready.headers.connection !== 'close') {
+      ready = await call(port, { path: '/health/ready', agent: probe });
+    }
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'unavailable', checks: { shuttingDown: true } });
+    await server.logged('shutting down: draining in-flight requests');
 
     const code = await server.exited;
     const result = await load.finished;
@@ -219,6 +224,7 @@ describe(`SIGTERM under load (${databaseKind})`, () => {
     ).toEqual({ resets: 0, otherErrors: [], unanswered: 0 });
     expect(code, server.stderr()).toBe(0);
     expect(result.answered).toBeGreaterThan(answeredBefore);
+
     // Every worker ended because the server stopped listening, after a response told it to close.
     expect(result.refused).toBe(CONNECTIONS);
     expect(result.connectionClose).toBeGreaterThanOrEqual(CONNECTIONS);

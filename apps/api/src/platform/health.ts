@@ -65,12 +65,14 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
           app.log.warn({ err }, 'readiness: database did not answer');
         }
       }
-      const ready = up && !shuttingDown;
+      // A shutdown that began during the ping counts too: its answer goes out while draining.
+      const stopping = shuttingDown || opts.isShuttingDown();
+      const ready = up && !stopping;
       return reply.code(ready ? 200 : 503).send({
         status: ready ? ('ready' as const) : ('unavailable' as const),
         checks: {
           database: { status: up ? ('up' as const) : ('down' as const), driver: opts.database.driver, latencyMs },
-          shuttingDown,
+          shuttingDown: stopping,
         },
       });
     },
