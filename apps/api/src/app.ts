@@ -11,7 +11,7 @@ import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js';
 import type { DatabaseHandle } from './platform/db/client.js';
-import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
+import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
 import { type AuthOpenApi, documentErrors, openApiPlugin } from './platform/openapi.js';
 import { genRequestId } from './platform/request-id.js';
@@ -143,8 +143,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (draining && !request.routeOptions.config.servedDuringShutdown) {
-      reply.header('connection', 'close');
-      throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request');
+      // Expected on every deploy: logged at info, not as a failure with a stack.
+      const refused = new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request');
+      request.log.info({ code: refused.code, status: 503 }, 'request refused: shutting down');
+      return reply
+        .code(503)
+        .header('connection', 'close')
+        .type('application/json; charset=utf-8')
+        .send(envelope(refused, request.id));
     }
   });
 
