@@ -9,8 +9,9 @@ import { registerInsightsModule } from './modules/insights/index.js';
 import { registerPaymentsModule } from './modules/payments/index.js';
 import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
+import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js';
 import type { DatabaseHandle } from './platform/db/client.js';
-import { errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
+import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
 import { Metrics, metricsPlugin } from './platform/metrics.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
@@ -20,6 +21,12 @@ import { genRequestId } from './platform/request-id.js';
 import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
 import { serializerCompiler } from './platform/serializer.js';
+import { rejectUnstorableText } from './platform/text-input.js';
+
+/** The whole request (headers and body) must arrive within this; see docs/operations.md. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The request line and headers must arrive within this. */
+export const HEADERS_TIMEOUT_MS = 10_000;
 
 export interface Clock {
   now(): Date;
@@ -46,6 +53,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** True once a graceful shutdown has begun; readiness answers 503 from then on. */
     readonly isShuttingDown: () => boolean;
+    /** First step of a graceful shutdown: readiness answers 503; everything else is served as usual. */
+    readonly beginShutdown: () => void;
+    /**
+     * Second step, once the listener is closed: new requests get the 503 envelope and every
+     * response carries `Connection: close`. `app.close()` takes both steps.
+     */
+    readonly beginDrain: () => void;
   }
 }
 
@@ -97,13 +111,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: trustProxyOption(config.TRUST_PROXY),
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    // The timeouts, with the figures they produce, are in docs/operations.md ("Connections and timeouts").
+    // A socket with no bytes either way for this long is destroyed without an answer, so it must
+    // outlast every deadline that does answer (database, Stripe, the AI provider): it only catches
+    // a client that stopped reading.
+    connectionTimeout: Math.max(60_000, config.AI_TIMEOUT_MS + 10_000),
+    // Headers and body must have arrived this long after the request started (408 otherwise).
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Announced as `Keep-Alive: timeout=5`; clients that honour it drop the connection first.
     keepAliveTimeout: 5_000,
     // Requests that arrive on open connections while draining get our own 503 envelope (below).
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    clientErrorHandler: clientErrorHandler(logger),
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
+  // Not Fastify options. The headers of a request must arrive within 10 s (slow-loris), and the
+  // two request deadlines are checked every second rather than every 30 s (Node's default, which
+  // let a slow request live up to twice its deadline).
+  Object.assign(app.server, { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -113,18 +139,42 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   let shuttingDown = false;
+  let draining = false;
   app.decorate('isShuttingDown', () => shuttingDown);
+  app.decorate('beginShutdown', () => {
+    shuttingDown = true;
+  });
+  app.decorate('beginDrain', () => {
+    shuttingDown = true;
+    draining = true;
+  });
   app.addHook('preClose', async () => {
     shuttingDown = true;
+    draining = true;
+  });
+  // Responses finishing during the drain (in-flight ones included) close their connection, so a
+  // keep-alive client learns it must reconnect instead of finding the connection gone.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (shuttingDown && !request.routeOptions.config.servedDuringShutdown) {
-      reply.header('connection', 'close');
-      throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request');
+    if (draining && !request.routeOptions.config.servedDuringShutdown) {
+      // Expected on every deploy: logged at info, not as a failure with a stack.
+      const refused = new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request');
+      request.log.info({ code: refused.code, status: 503 }, 'request refused: shutting down');
+      return reply
+        .code(503)
+        .header('connection', 'close')
+        .type('application/json; charset=utf-8')
+        .send(envelope(refused, request.id));
     }
   });
+
+  // Text PostgreSQL cannot store answers 400 here, on every route (better-auth's included).
+  app.addHook('preValidation', rejectUnstorableText);
 
   // Before any route: these hooks see every route registered after them.
   const routes = new RouteTable();

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorEnvelope, HealthReady } from '@habitual/shared';
 import lightMyRequest from 'light-my-request';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { App } from '../src/app.js';
 import { installGracefulShutdown } from '../src/platform/shutdown.js';
 import { openTestDatabase, setup } from './helpers/setup.js';
@@ -76,14 +76,17 @@ describe('graceful shutdown', () => {
     const { response: inFlight } = await startSlowRequest();
     const done = shutdown('SIGTERM');
 
+    // Readiness turns 503 at once; other routes are still served until the listener has closed.
+    expect(HealthReady.parse((await onOpenConnection(app, '/health/ready')).json()).checks.shuttingDown).toBe(true);
+    await vi.waitFor(() => expect(app.server.listening).toBe(false), { timeout: 10_000, interval: 10 });
     // While draining: readiness says 503, other routes answer the 503 envelope, liveness stays up.
-    await new Promise((r) => setTimeout(r, 50));
     expect(exits).toEqual([]);
     const ready = await onOpenConnection(app, '/health/ready');
     expect(ready.statusCode).toBe(503);
     expect(HealthReady.parse(ready.json()).checks.shuttingDown).toBe(true);
     const other = await onOpenConnection(app, '/nowhere');
     expect(other.statusCode).toBe(503);
+    expect(other.headers.connection).toBe('close');
     expect(ErrorEnvelope.parse(other.json()).error.code).toBe('SERVICE_UNAVAILABLE');
     expect((await onOpenConnection(app, '/health/live')).statusCode).toBe(200);
 
@@ -99,8 +102,7 @@ describe('graceful shutdown', () => {
     const { exits, shutdown, startSlowRequest, release } = await drainingServer(200);
     const { response: stuck } = await startSlowRequest();
     const done = shutdown('SIGTERM');
-    await new Promise((r) => setTimeout(r, 400));
-    expect(exits).toEqual([1]);
+    await vi.waitFor(() => expect(exits).toEqual([1]), { timeout: 10_000, interval: 20 });
     release();
     await stuck;
     await done;

@@ -1759,9 +1759,12 @@ export interface components {
       | 'FORBIDDEN'
       | 'NOT_FOUND'
       | 'METHOD_NOT_ALLOWED'
+      | 'REQUEST_TIMEOUT'
       | 'CONFLICT'
       | 'PAYLOAD_TOO_LARGE'
+      | 'URI_TOO_LONG'
       | 'UNSUPPORTED_MEDIA_TYPE'
+      | 'REQUEST_HEADERS_TOO_LARGE'
       | 'RATE_LIMITED'
       | 'QUOTA_EXCEEDED'
       | 'INTERNAL'
@@ -3792,6 +3795,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -4929,6 +4945,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -5129,6 +5158,19 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -5407,6 +5449,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
@@ -5527,6 +5582,19 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -5684,6 +5752,19 @@ export interface operations {
       };
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -6264,6 +6345,19 @@ export interface operations {
       };
       /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
       409: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -7389,6 +7483,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -7496,6 +7603,19 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -7655,6 +7775,19 @@ export interface operations {
       };
       /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the server accepts. */
       413: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -7826,6 +7959,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `UNSUPPORTED_MEDIA_TYPE`: The body has a content type this route does not accept (send `application/json`). */
       415: {
         headers: {
@@ -7958,6 +8104,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8057,6 +8216,19 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -8178,6 +8350,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8288,6 +8473,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -8387,6 +8585,19 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
@@ -9045,6 +9256,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `RATE_LIMITED`: Too many requests from this client; retry after the number of seconds in `Retry-After`. */
       429: {
         headers: {
@@ -9152,6 +9376,19 @@ export interface operations {
       };
       /** @description `NOT_FOUND`: The resource or route does not exist (or belongs to someone else). */
       404: {
+        headers: {
+          'X-Request-Id': components['headers']['RequestId'];
+          'X-RateLimit-Limit': components['headers']['RateLimitLimit'];
+          'X-RateLimit-Remaining': components['headers']['RateLimitRemaining'];
+          'X-RateLimit-Reset': components['headers']['RateLimitReset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `URI_TOO_LONG`: A path parameter is longer than 200 characters. */
+      414: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
           'X-RateLimit-Limit': components['headers']['RateLimitLimit'];

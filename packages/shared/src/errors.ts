@@ -25,11 +25,21 @@ export const errorCatalog = {
     status: 405,
     description: 'The route exists but not for this method; the `Allow` header lists the methods it has.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'The request (headers within 10 s, the whole request within 30 s) did not arrive in time; the connection is closed.',
+  },
   CONFLICT: { status: 409, description: 'The request conflicts with the current state of the resource.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is larger than the server accepts.' },
+  URI_TOO_LONG: { status: 414, description: 'A path parameter is longer than 200 characters.' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description: 'The body has a content type this route does not accept (send `application/json`).',
+  },
+  REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request line and headers together exceed 16 KiB; the connection is closed.',
   },
   RATE_LIMITED: {
     status: 429,

@@ -31,6 +31,8 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string }> = {
   FST_ERR_BAD_URL: { code: 'VALIDATION_ERROR', message: 'The URL is malformed' },
   FST_ERR_ASYNC_CONSTRAINT: { code: 'VALIDATION_ERROR' },
   FST_ERR_INVALID_URL: { code: 'VALIDATION_ERROR', message: 'The URL is malformed' },
+  // Fastify's own message echoes the whole URL; ours names the limit.
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: 'A path parameter is longer than 200 characters' },
 };
 
 export function statusOf(code: ErrorCode): number {
@@ -114,14 +116,20 @@ export function codeForStatus(status: number): ErrorCode {
       return 'NOT_FOUND';
     case 405:
       return 'METHOD_NOT_ALLOWED';
+    case 408:
+      return 'REQUEST_TIMEOUT';
     case 409:
       return 'CONFLICT';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
+    case 414:
+      return 'URI_TOO_LONG';
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE';
     case 429:
       return 'RATE_LIMITED';
+    case 431:
+      return 'REQUEST_HEADERS_TOO_LARGE';
     default:
       return 'VALIDATION_ERROR';
   }
@@ -140,7 +148,8 @@ export function envelope(error: AppError, requestId: string): ErrorEnvelope {
   };
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+/** Answers with the envelope of `error`, logging 5xx with their cause. */
+export function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   const status = statusOf(error.code);
   if (status >= 500) {
     request.log.error({ err: loggableError(error.cause ?? error), code: error.code }, 'request failed');

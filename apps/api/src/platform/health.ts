@@ -82,7 +82,9 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
           app.log.warn({ err: loggableError(err) }, 'readiness: database did not answer');
         }
       }
-      const ready = up && schema !== null && schema.status !== 'pending' && !shuttingDown;
+      // A shutdown that began during the ping counts too: its answer goes out while draining.
+      const stopping = shuttingDown || opts.isShuttingDown();
+      const ready = up && schema !== null && schema.status !== 'pending' && !stopping;
       const message = schema ? describeSchemaStatus(schema) : null;
       return reply.code(ready ? 200 : 503).send({
         status: ready ? ('ready' as const) : ('unavailable' as const),
@@ -95,7 +97,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
             pending: schema?.pending ?? [],
             ...(message ? { message } : {}),
           },
-          shuttingDown,
+          shuttingDown: stopping,
         },
       });
     },

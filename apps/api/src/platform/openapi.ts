@@ -80,6 +80,7 @@ export function errorCodesForRoute(route: Pick<RouteOptions, 'method' | 'schema'
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const hasInput = Boolean(schema.body || schema.querystring || schema.params || schema.headers);
   if (hasInput) codes.add('VALIDATION_ERROR');
+  if (schema.params) codes.add('URI_TOO_LONG');
   if (schema.body && methods.some((m) => BODY_METHODS.has(String(m).toUpperCase()))) {
     codes.add('MALFORMED_BODY');
     codes.add('PAYLOAD_TOO_LARGE');
