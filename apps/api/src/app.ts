@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -9,6 +8,7 @@ import { registerInsightsModule } from './modules/insights/index.js';
 import { registerPaymentsModule } from './modules/payments/index.js';
 import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
+import { type App, type Clock, systemClock } from './platform/app-types.js';
 import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js';
 import type { DatabaseHandle } from './platform/db/client.js';
 import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
@@ -28,11 +28,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /** The request line and headers must arrive within this. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+export { type App, type Clock, systemClock };
 
 export interface AppDeps {
   config: Config;
@@ -62,15 +58,6 @@ declare module 'fastify' {
     readonly beginDrain: () => void;
   }
 }
-
-/** The app type every module and test sees: Zod-typed routes on a plain HTTP server. */
-export type App = FastifyInstance<
-  RawServerDefault,
-  IncomingMessage,
-  ServerResponse,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
 
 /**
  * Builds the whole API without listening. The server and every test use this one function,

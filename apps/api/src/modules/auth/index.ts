@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/app-error.js';
+import type { App } from '../../platform/app-types.js';
 import type { Database } from '../../platform/db/client.js';
 import { createOriginPolicy, type OriginPolicy } from '../../platform/origins.js';
 import { createRateCounter, type RateCounter } from '../../platform/rate-counter.js';

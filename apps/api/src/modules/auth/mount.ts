@@ -1,8 +1,8 @@
 import type { ErrorCode } from '@habitual/shared';
 import { fromNodeHeaders } from 'better-auth/node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../../app.js';
 import { AppError } from '../../platform/app-error.js';
+import type { App } from '../../platform/app-types.js';
 import { codeForStatus } from '../../platform/error-handler.js';
 import { type Auth, CLIENT_IP_HEADER } from './auth.js';
 import { AUTH_ENDPOINTS } from './auth-endpoints.js';

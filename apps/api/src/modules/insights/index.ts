@@ -1,5 +1,5 @@
-import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
+import type { App } from '../../platform/app-types.js';
 import type { Database } from '../../platform/db/client.js';
 import type { UsersService } from '../users/index.js';
 import { cipherFromConfig } from './ai-key-cipher.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
+import type { App } from '../../platform/app-types.js';
 import type { Database } from '../../platform/db/client.js';
 import type { UsersService } from '../users/index.js';
 import { planTable } from './plans.js';

@@ -1,4 +1,4 @@
-import type { App } from '../../app.js';
+import type { App } from '../../platform/app-types.js';
 import type { Database } from '../../platform/db/client.js';
 import { createUsersRepository } from './repository.js';
 import { usersRoutes } from './routes.js';

@@ -1,7 +1,7 @@
 import type { Me, UpdateMe } from '@habitual/shared';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
-import type { Actor } from '../auth/guard.js';
+import type { Actor } from '../auth/index.js';
 import type { ProfileRow, Tx, UsersRepository } from './repository.js';
 
 /** Something another module must do when an account is deleted, inside the same transaction. */
