@@ -67,15 +67,58 @@ if (!factory) {
   process.stderr.write(`unknown scenario ${scenario}; use one of ${Object.keys(factories).join(', ')}\n`);
   process.exit(2);
 }
+let probe: { take: () => unknown } | undefined;
 const app = await factory();
 await app.listen({ port, host: '127.0.0.1' });
+if (process.env.BENCH_PROBE) startProbe((app as unknown as { server: import('node:net').Server }).server);
 process.stdout.write('ready\n');
 // The harness asks for the CPU time spent so far, to compare CPU per request between runs.
 process.on('SIGUSR2', () => {
   const used = process.cpuUsage();
+  if (probe) process.stdout.write(`probe ${JSON.stringify(probe.take())}\n`);
   process.stdout.write(`cpu ${used.user + used.system}\n`);
 });
 // Close cleanly when the harness stops this server (pools drained; `--cpu-prof` writes its profile).
 process.once('SIGTERM', () => {
   void (app as unknown as { close: () => Promise<void> }).close().finally(() => process.exit(0));
 });
+
+/** Wall-clock ms with sub-ms precision, comparable between processes on one machine. */
+function wall(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * BENCH_PROBE=accept or accept,loop (bench/pglite-tail.ts): when each connection was accepted (by the client's port),
+ * and the gaps between turns of the event loop, seen from a setImmediate loop (which runs once
+ * per turn, right after the poll phase that reads sockets and accepts connections).
+ */
+function startProbe(server: import('node:net').Server) {
+  let accepted: Array<[number, number, number]> = [];
+  let gaps: Array<[number, number]> = [];
+  let turns = 0;
+  let longest = 0;
+  server.on('connection', (socket) => accepted.push([socket.remotePort ?? 0, wall(), turns]));
+  let last = wall();
+  const tick = () => {
+    const now = wall();
+    const gap = now - last;
+    turns++;
+    if (gap > longest) longest = gap;
+    if (gap >= 50) gaps.push([last, gap]);
+    last = now;
+    setImmediate(tick);
+  };
+  // The loop never lets the poll phase block, so it costs CPU: only when asked for.
+  if ((process.env.BENCH_PROBE ?? '').includes('loop')) setImmediate(tick);
+  probe = {
+    take() {
+      const out = { accepted, gaps, turns, longest };
+      accepted = [];
+      gaps = [];
+      turns = 0;
+      longest = 0;
+      return out;
+    },
+  };
+}

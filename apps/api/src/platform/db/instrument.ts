@@ -107,14 +107,51 @@ export function instrumentPostgres(client: postgres.Sql, stats: DatabaseStats, i
   return overlay(client, overrides);
 }
 
+/**
+ * Starts at most one statement per event-loop turn. PGlite runs a statement synchronously on the
+ * main thread and hands its lock to the next waiting statement inside the same microtask queue,
+ * so without this one turn of the loop runs every queued statement (about 100 ms at 50
+ * connections). Since libuv 1.45 (Node 20) a listening socket accepts one connection per turn,
+ * so a burst of new connections waited turns × that long (seconds) before being read at all.
+ * Started from the check phase, each statement gets its own turn, and sockets are read and
+ * connections accepted between statements. It never waits for a statement to finish, so it
+ * cannot deadlock with PGlite's own transaction lock.
+ */
+export function oneStatementPerTurn(): <T>(start: () => Promise<T>) => Promise<T> {
+  const queue: Array<() => void> = [];
+  let scheduled = false;
+  const pump = () => {
+    queue.shift()?.();
+    if (queue.length > 0) setImmediate(pump);
+    else scheduled = false;
+  };
+  return <T>(start: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push(() => start().then(resolve, reject));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(pump);
+      }
+    });
+}
+
 /** PGlite as Drizzle uses it (`query`, `transaction`, and `query` inside a transaction). */
 export function instrumentPglite(client: PGlite, stats: DatabaseStats): PGlite {
+  const gate = oneStatementPerTurn();
   const wrapTransaction = (tx: Transaction): Transaction =>
     overlay(tx, {
-      query: (...args: Parameters<Transaction['query']>) => stats.track(tx.query(...args), true),
+      query: (...args: Parameters<Transaction['query']>) =>
+        stats.track(
+          gate(() => tx.query(...args)),
+          true,
+        ),
     });
   return overlay(client, {
-    query: (...args: Parameters<PGlite['query']>) => stats.track(client.query(...args), false),
+    query: (...args: Parameters<PGlite['query']>) =>
+      stats.track(
+        gate(() => client.query(...args)),
+        false,
+      ),
     transaction: <T>(fn: (tx: Transaction) => Promise<T>) =>
       stats.transaction(() => client.transaction((tx) => fn(wrapTransaction(tx)))),
   });
