@@ -13,6 +13,8 @@ import * as schema from './schema.js';
 export type Schema = typeof schema;
 /** The database type every repository takes; the same for PostgreSQL and PGlite. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction on that database: what `db.transaction(async (tx) => ...)` hands its callback. */
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export type DatabaseDriver = 'postgres' | 'pglite';
 
