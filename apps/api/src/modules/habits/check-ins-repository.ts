@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableName, inArray, type SQL, StringChunk, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.js';
 import { type CheckInRow, type CheckInWrite, checkInColumns, type Db, type HabitRow, rowsOf } from './rows.js';
 import { checkIns, habits } from './schema.js';
@@ -25,19 +25,21 @@ function fromRaw(row: RawCheckIn): CheckInRow {
 }
 
 /**
- * The one upsert of check-ins, for single writes and batches: `rows` is a SELECT of
- * (habit_id, user_id, date, status, value, note). A row equal to the stored entry changes nothing
- * (no new `updated_at`, not returned), so the caller bumps a habit's revision only for real changes.
+ * The one upsert of check-ins, for single writes and batches: `${UPSERT_INTO} <a SELECT of
+ * (habit_id, user_id, date, status, value, note)> ${UPSERT_ON_CONFLICT}`. A row equal to the
+ * stored entry changes nothing (no new `updated_at`, not returned), so the caller bumps a habit's
+ * revision only for real changes. Raw chunks built once rather than an `sql` fragment built per
+ * call: the PUT builds its statement on every request, and a nested fragment made that build
+ * about a third slower (8.6 → 11.5 µs of CPU).
  */
-function upsertCheckIns(rows: SQL): SQL {
-  return sql`insert into ${checkIns} (habit_id, user_id, date, status, value, note)
-          ${rows}
-          on conflict (habit_id, date) do update
+const UPSERT_INTO = new StringChunk(
+  `insert into "${getTableName(checkIns)}" (habit_id, user_id, date, status, value, note)`,
+);
+const UPSERT_ON_CONFLICT = new StringChunk(`on conflict (habit_id, date) do update
             set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
-            where (check_ins.status, check_ins.value, check_ins.note)
+            where (${getTableName(checkIns)}.status, ${getTableName(checkIns)}.value, ${getTableName(checkIns)}.note)
               is distinct from (excluded.status, excluded.value, excluded.note)
-          returning habit_id, date, status, value, note, updated_at`;
-}
+          returning habit_id, date, status, value, note, updated_at`);
 
 /** `(v1, v2), (v3, v4)` of a VALUES list, or one row of typed nulls when there is none (joins nothing). */
 function valuesList<T>(items: readonly T[], row: (item: T) => SQL, empty: SQL): SQL {
@@ -98,7 +100,8 @@ export function createCheckInsRepository(db: Database) {
           for no key update
         ),
         written as (
-          ${upsertCheckIns(sql`select id, ${userId}, ${write.date}, ${status}, ${value}, ${note} from target`)}
+          ${UPSERT_INTO} select id, ${userId}, ${write.date}, ${status}, ${value}, ${note} from target
+          ${UPSERT_ON_CONFLICT}
         ),
         bumped as (
           update ${habits} set revision = revision + 1
@@ -201,9 +204,10 @@ export function createCheckInsRepository(db: Database) {
           returning c.habit_id, c.date
         ),
         written as (
-          ${upsertCheckIns(sql`select v.habit_id, ${userId}, v.date, v.status, v.value, v.note
+          ${UPSERT_INTO} select v.habit_id, ${userId}, v.date, v.status, v.value, v.note
           from (values ${writeRows}) as v (habit_id, date, status, value, note)
-          join locked l on l.id = v.habit_id`)}
+          join locked l on l.id = v.habit_id
+          ${UPSERT_ON_CONFLICT}
         ),
         bumped as (
           update ${habits} set revision = revision + 1
