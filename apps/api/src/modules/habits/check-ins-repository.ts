@@ -239,5 +239,3 @@ export function createCheckInsRepository(db: Database) {
     },
   };
 }
-
-export type CheckInsRepository = ReturnType<typeof createCheckInsRepository>;

@@ -4,7 +4,7 @@ import type { StoredCheckIn } from './computation-cache.js';
 import type { HabitSummary as DomainSummary, HabitDefinition, Streak } from './domain/index.js';
 import type { CheckInRow, HabitRow, NewHabitRow } from './rows.js';
 
-export const DEFAULT_COLOR = '#3B82F6';
+const DEFAULT_COLOR = '#3B82F6';
 
 export function toHabit(row: HabitRow): Habit {
   return {

@@ -18,7 +18,6 @@ import { createHistoryUseCases } from './use-cases/history.js';
 import type { HabitLimits } from './use-cases/plan-limit.js';
 import { createTodayUseCases } from './use-cases/today.js';
 
-export { DEFAULT_COLOR, toCheckIn, toHabit } from './mapping.js';
 export type { HabitLimits } from './use-cases/plan-limit.js';
 export type { HabitSnapshotItem, HabitsSnapshot } from './use-cases/today.js';
 
