@@ -4,15 +4,12 @@ import type { RuleViolation } from './domain/index.js';
 /** Where a field of the request is: the details of a 400 name it as `location.path`. */
 export type Location = 'body' | 'params' | 'querystring';
 
-export function invalid(location: Location, path: string, message: string, code = 'invalid'): AppError {
-  return new AppError('VALIDATION_ERROR', `${location}.${path}: ${message}`, {
-    details: [{ location, path, message, code }],
-  });
-}
-
 /** A broken rule of `domain/check-in-rules.ts` as a 400; `prefix` is the input's path in the request. */
 export function violated(violation: RuleViolation, location: Location, prefix = ''): AppError {
-  return invalid(location, `${prefix}${violation.field}`, violation.message, violation.code);
+  const path = `${prefix}${violation.field}`;
+  return new AppError('VALIDATION_ERROR', `${location}.${path}: ${violation.message}`, {
+    details: [{ location, path, message: violation.message, code: violation.code }],
+  });
 }
 
 export const habitNotFound = () => new AppError('NOT_FOUND', 'Habit not found');
