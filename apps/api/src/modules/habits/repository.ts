@@ -1,24 +1,11 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Tx } from '../../platform/db/client.js';
 import { user } from '../auth/schema.js';
-import type { Tx } from '../users/index.js';
+import { createCheckInsRepository } from './check-ins-repository.js';
+import type { Clocking, Db, HabitRow, NewHabitRow } from './rows.js';
 import { checkIns, habits } from './schema.js';
 
-type Db = Database | Tx;
-
-export type HabitRow = typeof habits.$inferSelect;
-export type NewHabitRow = Omit<typeof habits.$inferInsert, 'id' | 'userId' | 'position' | 'revision'>;
-export type CheckInRow = Pick<
-  typeof checkIns.$inferSelect,
-  'habitId' | 'date' | 'status' | 'value' | 'note' | 'updatedAt'
->;
-export type CheckInWrite = Pick<typeof checkIns.$inferInsert, 'habitId' | 'date' | 'status' | 'value' | 'note'>;
-
-/** What "today" is computed from: the user's zone and day-start hour. */
-export interface Clocking {
-  timezone: string;
-  dayStartHour: number;
-}
+export type { CheckInRow, CheckInWrite, Clocking, HabitRow, NewHabitRow } from './rows.js';
 
 const clocking = { timezone: user.timezone, dayStartHour: user.dayStartHour };
 
@@ -26,24 +13,12 @@ function toClocking(row: { timezone: string | null; dayStartHour: number | null 
   return { timezone: row.timezone ?? 'UTC', dayStartHour: row.dayStartHour ?? 0 };
 }
 
-const checkInColumns = {
-  habitId: checkIns.habitId,
-  date: checkIns.date,
-  status: checkIns.status,
-  value: checkIns.value,
-  note: checkIns.note,
-  updatedAt: checkIns.updatedAt,
-};
-
-/** Rows of a raw `execute`, whichever driver ran it (postgres.js: an array; PGlite: `{ rows }`). */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
 /**
- * All SQL of the habits module. Every statement carries the owner's id, so another user's
- * habit simply does not match. No statement count depends on how many habits or check-ins
- * a user has: lists read all their rows in one statement.
+ * All SQL of the habits module: the statements on habits (and the user's zone they are read with)
+ * here, those on check-ins in check-ins-repository.ts, returned as one repository. Every
+ * statement carries the owner's id, so another user's habit simply does not match. No statement
+ * count depends on how many habits or check-ins a user has: lists read all their rows in one
+ * statement.
  */
 export function createHabitsRepository(db: Database) {
   // The home screen is the hottest read: prepared once, one round trip for the user's zone and
@@ -73,6 +48,8 @@ export function createHabitsRepository(db: Database) {
     .prepare('habits_one_with_clocking');
 
   return {
+    ...createCheckInsRepository(db),
+
     /** The user's zone and every active habit in their order. */
     async activeHabits(userId: string): Promise<{ clocking: Clocking; habits: HabitRow[] } | undefined> {
       const rows = await activeWithClocking.execute({ userId });
@@ -163,30 +140,6 @@ export function createHabitsRepository(db: Database) {
       return row ? toClocking(row) : undefined;
     },
 
-    /** Every check-in of the listed habits, oldest first per habit. */
-    async checkInsOf(userId: string, habitIds: readonly string[], tx: Db = db): Promise<CheckInRow[]> {
-      if (habitIds.length === 0) return [];
-      return tx
-        .select(checkInColumns)
-        .from(checkIns)
-        .where(and(eq(checkIns.userId, userId), inArray(checkIns.habitId, [...habitIds])))
-        .orderBy(asc(checkIns.habitId), asc(checkIns.date));
-    },
-
-    async checkInsInRange(userId: string, habitId: string, from: string, to: string): Promise<CheckInRow[]> {
-      return db
-        .select(checkInColumns)
-        .from(checkIns)
-        .where(
-          and(
-            eq(checkIns.userId, userId),
-            eq(checkIns.habitId, habitId),
-            sql`${checkIns.date} between ${from} and ${to}`,
-          ),
-        )
-        .orderBy(asc(checkIns.date));
-    },
-
     /**
      * Serialises the plan-limit check and the insert of one user's habits (two devices creating
      * at once cannot both take the last slot). Released when the transaction ends.
@@ -272,217 +225,9 @@ export function createHabitsRepository(db: Database) {
         );
     },
 
-    /**
-     * Writes one day's check-in in ONE statement; nothing is written unless the habit is the
-     * user's and still of the expected type. A write equal to the stored entry changes nothing:
-     * no new `updated_at`, no revision bump (`changed` false). The habit row is locked first, as
-     * every check-in write does, so concurrent writes of one habit queue in one order and cannot
-     * deadlock. Returns undefined when the habit is not the user's; `checkIn` is null in the rare
-     * race where an equal entry was committed after this statement's snapshot (read it again).
-     */
-    async putCheckIn(
-      userId: string,
-      type: HabitRow['type'],
-      write: CheckInWrite,
-    ): Promise<{ checkIn: CheckInRow | null; revision: number; changed: boolean } | undefined> {
-      const status = write.status ?? null;
-      const value = write.value ?? null;
-      const note = write.note ?? null;
-      const result = await db.execute(sql`
-        with target as materialized (
-          select id, revision from ${habits}
-          where id = ${write.habitId} and user_id = ${userId} and type = ${type}
-          for no key update
-        ),
-        written as (
-          insert into ${checkIns} (habit_id, user_id, date, status, value, note)
-          select id, ${userId}, ${write.date}, ${status}, ${value}, ${note} from target
-          on conflict (habit_id, date) do update
-            set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
-            where (check_ins.status, check_ins.value, check_ins.note)
-              is distinct from (excluded.status, excluded.value, excluded.note)
-          returning habit_id, date, status, value, note, updated_at
-        ),
-        bumped as (
-          update ${habits} set revision = revision + 1
-          where id in (select habit_id from written)
-          returning revision
-        )
-        select w.habit_id, w.date::text as date, w.status, w.value, w.note, w.updated_at,
-          (select revision from bumped) as revision, true as changed
-        from written w
-        union all
-        select t.id, c.date::text, c.status, c.value, c.note, c.updated_at, t.revision, false
-        from target t
-        left join ${checkIns} c on c.habit_id = t.id and c.date = ${write.date}::date
-          and (c.status, c.value, c.note) is not distinct from (${status}::text, ${value}::double precision, ${note}::text)
-        where not exists (select 1 from written)`);
-      const [row] = rowsOf<{
-        habit_id: string;
-        date: string | null;
-        status: CheckInRow['status'];
-        value: number | null;
-        note: string | null;
-        updated_at: Date | string | null;
-        revision: number;
-        changed: boolean;
-      }>(result);
-      if (!row) return undefined;
-      return {
-        checkIn:
-          row.date === null || row.updated_at === null
-            ? null
-            : {
-                habitId: row.habit_id,
-                date: row.date,
-                status: row.status,
-                value: row.value === null ? null : Number(row.value),
-                note: row.note,
-                updatedAt: new Date(row.updated_at),
-              },
-        revision: Number(row.revision),
-        changed: row.changed === true || (row.changed as unknown) === 't',
-      };
-    },
-
-    /** The stored entries of the listed days (after a write that changed nothing). */
-    async checkInsAt(userId: string, days: readonly { habitId: string; date: string }[]): Promise<CheckInRow[]> {
-      if (days.length === 0) return [];
-      const pairs = sql.join(
-        days.map((d) => sql`(${d.habitId}::uuid, ${d.date}::date)`),
-        sql`, `,
-      );
-      return db
-        .select(checkInColumns)
-        .from(checkIns)
-        .where(and(eq(checkIns.userId, userId), sql`(${checkIns.habitId}, ${checkIns.date}) in (${pairs})`));
-    },
-
-    /**
-     * Deletes one day's check-in and bumps the habit's revision when there was one. Locks the
-     * habit row first, like every check-in write.
-     */
-    async deleteCheckIn(userId: string, habitId: string, date: string): Promise<{ revision: number } | undefined> {
-      const result = await db.execute(sql`
-        with target as materialized (
-          select id from ${habits} where id = ${habitId} and user_id = ${userId} for no key update
-        ),
-        deleted as (
-          delete from ${checkIns}
-          where habit_id in (select id from target) and user_id = ${userId} and date = ${date}
-          returning habit_id
-        )
-        update ${habits} set revision = revision + 1
-        where id in (select habit_id from deleted)
-        returning revision`);
-      const [row] = rowsOf<{ revision: number }>(result);
-      return row ? { revision: Number(row.revision) } : undefined;
-    },
-
-    /**
-     * A batch of writes and deletes in ONE statement (no transaction needed). The listed habits
-     * are locked first, in id order, so batches and single writes cannot deadlock. Writes equal
-     * to the stored entry change nothing; only habits with a real change get a revision bump.
-     * Returns the rows that changed, the days deleted, and the habits bumped.
-     */
-    async applyBatch(
-      userId: string,
-      writes: readonly CheckInWrite[],
-      deletes: readonly { habitId: string; date: string }[],
-    ): Promise<{ written: CheckInRow[]; deleted: { habitId: string; date: string }[]; bumped: string[] }> {
-      const habitIds = [...new Set([...writes, ...deletes].map((w) => w.habitId))];
-      if (habitIds.length === 0) return { written: [], deleted: [], bumped: [] };
-      const ids = sql.join(
-        habitIds.map((id) => sql`${id}::uuid`),
-        sql`, `,
-      );
-      const deleteRows =
-        deletes.length > 0
-          ? sql.join(
-              deletes.map((d) => sql`(${d.habitId}::uuid, ${d.date}::date)`),
-              sql`, `,
-            )
-          : sql`(null::uuid, null::date)`;
-      const writeRows =
-        writes.length > 0
-          ? sql.join(
-              writes.map(
-                (w) =>
-                  sql`(${w.habitId}::uuid, ${w.date}::date, ${w.status ?? null}::text, ${w.value ?? null}::double precision, ${w.note ?? null}::text)`,
-              ),
-              sql`, `,
-            )
-          : sql`(null::uuid, null::date, null::text, null::double precision, null::text)`;
-      const result = await db.execute(sql`
-        with locked as materialized (
-          select id from ${habits} where user_id = ${userId} and id in (${ids}) order by id for no key update
-        ),
-        deleted as (
-          delete from ${checkIns} c
-          using locked l, (values ${deleteRows}) as d (habit_id, date)
-          where c.habit_id = l.id and c.user_id = ${userId} and c.habit_id = d.habit_id and c.date = d.date
-          returning c.habit_id, c.date
-        ),
-        written as (
-          insert into ${checkIns} (habit_id, user_id, date, status, value, note)
-          select v.habit_id, ${userId}, v.date, v.status, v.value, v.note
-          from (values ${writeRows}) as v (habit_id, date, status, value, note)
-          join locked l on l.id = v.habit_id
-          on conflict (habit_id, date) do update
-            set status = excluded.status, value = excluded.value, note = excluded.note, updated_at = now()
-            where (check_ins.status, check_ins.value, check_ins.note)
-              is distinct from (excluded.status, excluded.value, excluded.note)
-          returning habit_id, date, status, value, note, updated_at
-        ),
-        bumped as (
-          update ${habits} set revision = revision + 1
-          where id in (select habit_id from written union select habit_id from deleted)
-          returning id
-        )
-        select 'w' as kind, habit_id, date::text as date, status, value, note, updated_at from written
-        union all
-        select 'd', habit_id, date::text, null, null, null, null from deleted
-        union all
-        select 'b', id, null, null, null, null, null from bumped`);
-      const written: CheckInRow[] = [];
-      const deleted: { habitId: string; date: string }[] = [];
-      const bumped: string[] = [];
-      for (const row of rowsOf<{
-        kind: 'w' | 'd' | 'b';
-        habit_id: string;
-        date: string;
-        status: CheckInRow['status'];
-        value: number | null;
-        note: string | null;
-        updated_at: Date | string;
-      }>(result)) {
-        if (row.kind === 'b') bumped.push(row.habit_id);
-        else if (row.kind === 'd') deleted.push({ habitId: row.habit_id, date: row.date });
-        else {
-          written.push({
-            habitId: row.habit_id,
-            date: row.date,
-            status: row.status,
-            value: row.value === null ? null : Number(row.value),
-            note: row.note,
-            updatedAt: new Date(row.updated_at),
-          });
-        }
-      }
-      return { written, deleted, bumped };
-    },
-
-    /** Every habit and check-in of the user, for the account export. */
+    /** Every habit of the user, for the account export. */
     async exportHabits(userId: string): Promise<HabitRow[]> {
       return db.select().from(habits).where(eq(habits.userId, userId)).orderBy(asc(habits.position), asc(habits.id));
-    },
-
-    async exportCheckIns(userId: string): Promise<CheckInRow[]> {
-      return db
-        .select(checkInColumns)
-        .from(checkIns)
-        .where(eq(checkIns.userId, userId))
-        .orderBy(asc(checkIns.habitId), asc(checkIns.date));
     },
 
     /** Account deletion: check-ins first, then habits (also cascaded, explicit for clarity). */

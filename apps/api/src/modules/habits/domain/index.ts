@@ -16,6 +16,15 @@ export {
   toDayNumber,
   weekday,
 } from './calendar-day.js';
+export type { CheckInInput, CheckInValues, RuleViolation } from './check-in-rules.js';
+export {
+  checkInValues,
+  checkInViolation,
+  dateRange,
+  habitChangeViolation,
+  rangeViolation,
+  startDateViolation,
+} from './check-in-rules.js';
 export type { Frequency } from './frequency.js';
 export {
   DAILY,

@@ -1,0 +1,151 @@
+import type { HabitWithSummary } from '@habitual/shared';
+import { type CachedHabit, HabitCache, type StoredCheckIn } from './computation-cache.js';
+import { computeHabit, localTodayDayNumber, summarizeHabit } from './domain/index.js';
+import { definitionOf, toHabit, toStoredCheckIn, toSummary } from './mapping.js';
+import type { HabitsRepository } from './repository.js';
+import type { Clocking, HabitRow } from './rows.js';
+
+/** One habit computed for a day: its row, its cache entry, the computation and today's entry. */
+export interface ComputedHabit {
+  row: HabitRow;
+  entry: CachedHabit;
+  computed: NonNullable<CachedHabit['computed']>;
+  todayEntry: StoredCheckIn | undefined;
+}
+
+/**
+ * The read model of the habits module: each habit's history computed from its check-ins for the
+ * user's today, kept per instance in a least-recently-used cache keyed by the habit's revision
+ * (so a hit is never stale), with concurrent reads of the same habits sharing one statement.
+ * The use cases read through it and tell it about their writes.
+ */
+export function createHabitReadModel(deps: {
+  habits: Pick<HabitsRepository, 'checkInsOf'>;
+  now: () => Date;
+  /** Habits whose check-ins are kept in memory (least recently used); 0 turns the cache off. */
+  cacheSize: number;
+}) {
+  const { habits: repo } = deps;
+  const cache = new HabitCache(deps.cacheSize);
+  /** Reads of check-ins in flight, by `habitId:revision`. */
+  const loading = new Map<string, Promise<CachedHabit>>();
+
+  /** The user's today as a day number. */
+  function todayOf(clocking: Clocking): number {
+    return localTodayDayNumber(deps.now(), clocking.timezone, clocking.dayStartHour);
+  }
+
+  /**
+   * The cache entry of every listed habit, reading the check-ins of all habits neither cached
+   * nor being read with ONE statement. Concurrent requests for the same habits (a home screen
+   * opened on several devices, a cold start) share that read.
+   */
+  async function entriesOf(userId: string, rows: readonly HabitRow[]): Promise<Map<string, CachedHabit>> {
+    const entries = new Map<string, CachedHabit>();
+    const waits: Promise<void>[] = [];
+    const missing: HabitRow[] = [];
+    for (const row of rows) {
+      const entry = cache.get(row.id, row.revision);
+      if (entry) {
+        entries.set(row.id, entry);
+        continue;
+      }
+      const pending = loading.get(`${row.id}:${row.revision}`);
+      if (pending) waits.push(pending.then((entry) => void entries.set(row.id, entry)));
+      else missing.push(row);
+    }
+    if (missing.length > 0) {
+      const read = repo
+        .checkInsOf(
+          userId,
+          missing.map((row) => row.id),
+        )
+        .then((all) => {
+          const byHabit = new Map<string, StoredCheckIn[]>(missing.map((row) => [row.id, []]));
+          for (const c of all) byHabit.get(c.habitId)?.push(toStoredCheckIn(c));
+          return byHabit;
+        });
+      for (const row of missing) {
+        const key = `${row.id}:${row.revision}`;
+        const load = read.then((byHabit) => {
+          const entry: CachedHabit = {
+            revision: row.revision,
+            checkIns: byHabit.get(row.id) ?? [],
+          };
+          cache.set(row.id, entry);
+          return entry;
+        });
+        loading.set(key, load);
+        waits.push(load.then((entry) => void entries.set(row.id, entry)));
+        void load.then(
+          () => loading.delete(key),
+          () => loading.delete(key),
+        );
+      }
+    }
+    await Promise.all(waits);
+    return entries;
+  }
+
+  /** Every listed habit computed for `today`, in one pass each (reused while today and the revision hold). */
+  async function computeAll(userId: string, rows: readonly HabitRow[], today: number): Promise<ComputedHabit[]> {
+    const entries = await entriesOf(userId, rows);
+    return rows.map((row) => {
+      const entry = entries.get(row.id) as CachedHabit;
+      if (!entry.computed || entry.computed.today !== today) {
+        const computation = computeHabit(definitionOf(row), entry.checkIns, today);
+        entry.computed = { today, computation, summary: summarizeHabit(computation) };
+      }
+      const last = entry.checkIns[entry.checkIns.length - 1];
+      const todayEntry = last && last.date === entry.computed.summary.today ? last : undefined;
+      return { row, entry, computed: entry.computed, todayEntry };
+    });
+  }
+
+  return {
+    todayOf,
+    computeAll,
+
+    /** The API view of each listed habit for the user's today (cached with the computation). */
+    async withSummaries(userId: string, rows: readonly HabitRow[], clocking: Clocking): Promise<HabitWithSummary[]> {
+      const today = todayOf(clocking);
+      const computed = await computeAll(userId, rows, today);
+      return computed.map(({ row, entry, computed: c, todayEntry }): HabitWithSummary => {
+        if (entry.view && entry.view.today === today && entry.view.position === row.position) return entry.view.item;
+        const item = { ...toHabit(row), summary: toSummary(c.summary, todayEntry, row.id) };
+        entry.view = { today, position: row.position, item };
+        return item;
+      });
+    },
+
+    /** One habit computed for the user's today, and that today as a day number. */
+    async computeOne(userId: string, habit: HabitRow, clocking: Clocking): Promise<ComputedHabit & { today: number }> {
+      const today = todayOf(clocking);
+      const [one] = await computeAll(userId, [habit], today);
+      return { today, ...(one as ComputedHabit) };
+    },
+
+    /** The cached API view of a habit at this revision and position for `today`, if there is one. */
+    cachedView(id: string, revision: number, position: number, today: number): HabitWithSummary | undefined {
+      const view = cache.get(id, revision)?.view;
+      return view && view.today === today && view.position === position ? view.item : undefined;
+    },
+
+    /** This instance wrote (or, with null, deleted) one day of a habit, now at `revision`. */
+    applyWrite(habitId: string, revision: number, date: string, checkIn: StoredCheckIn | null): void {
+      cache.applyWrite(habitId, revision, date, checkIn);
+    },
+
+    /** Drops a habit's history (deleted, or changed by a batch). */
+    forget(habitId: string): void {
+      cache.delete(habitId);
+    },
+
+    /** Lookups of the computation cache (for the metrics). */
+    cacheStats() {
+      return { hits: cache.hits, misses: cache.misses, entries: cache.count };
+    },
+  };
+}
+
+export type HabitReadModel = ReturnType<typeof createHabitReadModel>;

@@ -1,0 +1,67 @@
+import type { Habit, HabitWithSummary, Today } from '@habitual/shared';
+import { fromDayNumber, type HabitComputation, type HabitSummary } from '../domain/index.js';
+import { userNotFound } from '../errors.js';
+import { toHabit } from '../mapping.js';
+import type { UseCaseDeps } from './deps.js';
+
+/** One habit with everything computed from its check-ins (for the insights module). */
+export interface HabitSnapshotItem {
+  habit: Habit;
+  computation: HabitComputation;
+  summary: HabitSummary;
+}
+
+export interface HabitsSnapshot {
+  today: string;
+  timezone: string;
+  habits: HabitSnapshotItem[];
+}
+
+/** The user's active habits as of their today: the home screen, and the insights module's input. */
+export function createTodayUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) {
+  const { repo, read } = deps;
+
+  return {
+    async today(userId: string): Promise<Today> {
+      // The home screen reads only (id, revision, position) of each active habit: a cached view
+      // at that revision and position is current. Full rows are read only for the others.
+      const found = await repo.activeHabitKeys(userId);
+      if (!found) throw userNotFound();
+      const today = read.todayOf(found.clocking);
+      const items: (HabitWithSummary | undefined)[] = found.habits.map((key) =>
+        read.cachedView(key.id, key.revision, key.position, today),
+      );
+      const stale = found.habits.filter((_key, i) => items[i] === undefined).map((key) => key.id);
+      if (stale.length > 0) {
+        const rows = await repo.habitsByIds(userId, stale);
+        const fresh = new Map((await read.withSummaries(userId, rows, found.clocking)).map((item) => [item.id, item]));
+        found.habits.forEach((key, i) => {
+          items[i] ??= fresh.get(key.id);
+        });
+      }
+      return {
+        date: fromDayNumber(today),
+        timezone: found.clocking.timezone,
+        // A habit deleted between the two reads is left out.
+        habits: items.filter((item): item is HabitWithSummary => item !== undefined),
+      };
+    },
+
+    /** The user's active habits with everything computed, from one read (for the insights module). */
+    async snapshot(userId: string): Promise<HabitsSnapshot> {
+      const found = await repo.activeHabits(userId);
+      if (!found) throw userNotFound();
+      const today = read.todayOf(found.clocking);
+      const computed = await read.computeAll(userId, found.habits, today);
+      return {
+        today: fromDayNumber(today),
+        timezone: found.clocking.timezone,
+        habits: computed.map(({ row, computed: c }) => ({
+          habit: toHabit(row),
+          computation: c.computation,
+          summary: c.summary,
+        })),
+      };
+    },
+  };
+}
