@@ -20,5 +20,16 @@ export async function checkIn(habitId: string): Promise<string | undefined> {
   return data?.checkIn.date;
 }
 
+// Node (a script, a server-rendered app): sign in once, then send the token as a bearer token.
+export async function signedInClient(email: string, password: string) {
+  const { response, error } = await createHabitualClient({ baseUrl: 'http://localhost:3000' }).POST(
+    '/api/auth/sign-in/email',
+    { body: { email, password } },
+  );
+  const token = response.headers.get('set-auth-token');
+  if (error || !token) throw new Error(`sign-in failed: ${error?.error.code ?? response.status}`);
+  return createHabitualClient({ baseUrl: 'http://localhost:3000', bearerToken: token });
+}
+
 // A browser app signed in with the session cookie sends no credential of its own.
 export const browserApi = createHabitualClient({ baseUrl: 'https://api.example.com', credentials: 'include' });

@@ -17,8 +17,8 @@ export async function fetchClientMisuses(): Promise<void> {
     body: { status: 'finished' },
   });
 
-  // openapi-fetch lets unknown body fields through (openapi-ts/openapi-typescript#2329) and the
-  // server drops them, so a typo is lost silently; `satisfies` catches it, as the README advises.
+  // openapi-fetch lets unknown fields of an inline body through (openapi-ts/openapi-typescript#2329),
+  // leaving the typo to the server's 400; `satisfies` catches it, as docs/client.md advises.
   // rejects TS2353: 'title' does not exist in type
   await api.POST('/api/v1/habits', { body: { name: 'Read', title: 'Read' } satisfies Schemas['CreateHabit'] });
 
