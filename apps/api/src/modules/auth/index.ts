@@ -15,11 +15,10 @@ import { createAuthRepository } from './repository.js';
 import { adminRoutes, apiKeyRoutes, sessionRoutes } from './routes.js';
 import { createAuthService } from './service.js';
 
-export type { AccountStore, ProfilePatch, ProfileRow } from './account-store.js';
+export type { AccountStore, ProfileRow } from './account-store.js';
 export type { Auth } from './auth.js';
-export { type Actor, actorOf, type RouteAuth } from './guard.js';
+export { type Actor, actorOf } from './guard.js';
 export { createMailer, type Mailer, type MailMessage } from './mailer.js';
-export type { AuthService } from './service.js';
 
 export function createAuthInstance(
   config: Config,
@@ -99,8 +98,6 @@ export async function createAuthModule(deps: {
     routes,
   };
 }
-
-export type AuthModule = Awaited<ReturnType<typeof createAuthModule>>;
 
 /**
  * Grants or revokes the admin role by email, straight in the database (for `npm run

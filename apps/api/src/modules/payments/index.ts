@@ -12,11 +12,9 @@ import { billingRoutes, webhookRoutes } from './routes.js';
 import { billingConfigured, billingSettings } from './settings.js';
 import { createSubscriptionSync } from './subscription-sync.js';
 
-export type { CheckoutService, UsageCounters } from './checkout.js';
+export type { UsageCounters } from './checkout.js';
 export type { EntitlementsService } from './entitlements.js';
-export type { Entitlements } from './plans.js';
 export { STRIPE_API_VERSION } from './stripe-client.js';
-export type { ReconcileReport, SubscriptionSync } from './subscription-sync.js';
 
 type PlanConfig = Parameters<typeof planTable>[0] & Parameters<typeof billingConfigured>[0];
 

@@ -7,7 +7,6 @@ import { createUsersService } from './service.js';
 
 /** @deprecated Import `Tx` from platform/db/client.ts; kept until habits/repository.ts does. */
 export type { Tx } from '../../platform/db/client.js';
-export type { ExportSection, UsersService } from './service.js';
 
 /**
  * The users module: the profile (`/me`), the account export and the account deletion. Every
