@@ -55,6 +55,30 @@ function credentialSections(accounts: Pick<AccountStore, 'listSessions' | 'listA
   ];
 }
 
+/**
+ * A session younger than FRESH_SESSION_MS deletes its account at once; an older one must send the
+ * password (403 naming `password` otherwise).
+ */
+async function confirmDeletion(
+  actor: Actor,
+  password: string | undefined,
+  deps: { now: () => Date; verifyPassword: (userId: string, password: string) => Promise<boolean> },
+): Promise<void> {
+  const fresh =
+    actor.sessionCreatedAt !== null && deps.now().getTime() - actor.sessionCreatedAt.getTime() < FRESH_SESSION_MS;
+  if (fresh) return;
+  if (!password) {
+    throw new AppError('FORBIDDEN', 'Confirm with your password (or sign in again) to delete the account', {
+      details: [{ location: 'body', path: 'password', message: 'Required: the session is older than 15 minutes' }],
+    });
+  }
+  if (!(await deps.verifyPassword(actor.userId, password))) {
+    throw new AppError('FORBIDDEN', 'The password is not correct', {
+      details: [{ location: 'body', path: 'password', message: 'Incorrect password' }],
+    });
+  }
+}
+
 export function createUsersService(deps: {
   db: Database;
   accounts: Pick<AccountStore, 'findProfile' | 'updateProfile' | 'listSessions' | 'listApiKeys' | 'deleteUser'>;
@@ -108,22 +132,7 @@ export function createUsersService(deps: {
     },
 
     async deleteAccount(actor: Actor, password: string | undefined): Promise<void> {
-      const fresh =
-        actor.sessionCreatedAt !== null && deps.now().getTime() - actor.sessionCreatedAt.getTime() < FRESH_SESSION_MS;
-      if (!fresh) {
-        if (!password) {
-          throw new AppError('FORBIDDEN', 'Confirm with your password (or sign in again) to delete the account', {
-            details: [
-              { location: 'body', path: 'password', message: 'Required: the session is older than 15 minutes' },
-            ],
-          });
-        }
-        if (!(await deps.verifyPassword(actor.userId, password))) {
-          throw new AppError('FORBIDDEN', 'The password is not correct', {
-            details: [{ location: 'body', path: 'password', message: 'Incorrect password' }],
-          });
-        }
-      }
+      await confirmDeletion(actor, password, deps);
       await removeAccount(actor.userId);
     },
 
