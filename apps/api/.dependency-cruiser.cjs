@@ -1,7 +1,8 @@
 /**
  * The import rules of the API (`npm run deps:check`, run by CI):
  * - no import cycles, type-only imports included;
- * - a module uses another module only through that module's index.ts;
+ * - a module uses another module only through that module's index.ts, and so do the scripts;
+ * - a module's own files never import its index.ts (the index wires them; the other way is a cycle);
  * - the platform layer never imports a module, and nothing imports app.ts but the entry points.
  */
 module.exports = {
@@ -27,6 +28,21 @@ module.exports = {
           '^src/modules/habits/domain/index\\.ts$',
         ],
       },
+    },
+    {
+      name: 'scripts-through-index',
+      comment: 'Commands (billing:reconcile, openapi, checks) use a module as app.ts does: through its index.ts.',
+      severity: 'error',
+      from: { path: '^scripts/' },
+      to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/(index|schema)\\.ts$' },
+    },
+    {
+      name: 'index-faces-outward',
+      comment:
+        "A module's index.ts builds it from its files; a file of the module importing the index would close a cycle. Its command-line entry points (*-cli.ts) may use it like any other caller.",
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/', pathNot: '^src/modules/[^/]+/([^/]+-cli|index)\\.ts$' },
+      to: { path: '^src/modules/$1/index\\.ts$' },
     },
     {
       name: 'tables-reference-tables',

@@ -2,11 +2,11 @@ import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createAuthInstance, createMailer, type Mailer, registerAuthModule } from './modules/auth/index.js';
-import { registerHabitsModule } from './modules/habits/index.js';
-import { registerInsightsModule } from './modules/insights/index.js';
-import { registerPaymentsModule } from './modules/payments/index.js';
-import { registerUsersModule } from './modules/users/index.js';
+import { createAuthInstance, createAuthModule, createMailer, type Mailer } from './modules/auth/index.js';
+import { createHabitsModule } from './modules/habits/index.js';
+import { createInsightsModule } from './modules/insights/index.js';
+import { createEntitlementsModule, createPaymentsModule } from './modules/payments/index.js';
+import { createUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import { type App, type Clock, systemClock } from './platform/app-types.js';
 import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js';
@@ -15,7 +15,7 @@ import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-
 import { healthRoutes } from './platform/health.js';
 import { Metrics, metricsPlugin } from './platform/metrics.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
-import { createRateCounter } from './platform/rate-counter.js';
+import { createRateCounter, type RateCounter } from './platform/rate-counter.js';
 import { closeRedis, connectRedis } from './platform/redis.js';
 import { genRequestId } from './platform/request-id.js';
 import { RouteTable } from './platform/route-table.js';
@@ -47,8 +47,6 @@ declare module 'fastify' {
     servedDuringShutdown?: boolean;
   }
   interface FastifyInstance {
-    /** True once a graceful shutdown has begun; readiness answers 503 from then on. */
-    readonly isShuttingDown: () => boolean;
     /** First step of a graceful shutdown: readiness answers 503; everything else is served as usual. */
     readonly beginShutdown: () => void;
     /**
@@ -68,25 +66,56 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
   const logger: FastifyBaseLogger = deps.logger;
   const clock = deps.clock ?? systemClock;
-  const now = () => clock.now();
-  const mailer =
-    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
   // One Redis client (REDIS_URL) for every shared counter: the global limit, sign-in throttles, key budgets.
   const redis = await connectRedis(config, logger);
-  let lastCounterWarning = 0;
-  const rateCounter = createRateCounter({
-    redis,
-    prefix: config.REDIS_KEY_PREFIX,
-    now: () => clock.now().getTime(),
-    onRedisError: (err) => {
-      // One line every 2 s is enough while Redis is down (every keyed request would log one).
-      if (Date.now() - lastCounterWarning < 2000) return;
-      lastCounterWarning = Date.now();
-      logger.warn({ err }, 'redis error (sign-in throttles and key budgets count in this process meanwhile)');
-    },
-  });
-  const auth = createAuthInstance(config, database.db, mailer, { logger, rateCounter });
+  const rateCounter = sharedRateCounter(config, logger, clock, redis);
 
+  const app = createFastify(config, logger);
+  app.addHook('onClose', async () => {
+    await closeRedis(redis);
+  });
+  const lifecycle = installShutdownHooks(app);
+
+  // Text PostgreSQL cannot store answers 400 here, on every route (better-auth's included).
+  app.addHook('preValidation', rejectUnstorableText);
+
+  // Before any route: these hooks see every route registered after them.
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.add(method, route.url);
+    documentErrors(route);
+  });
+
+  await app.register(errorHandlerPlugin);
+  // Before the routes, so its onResponse hook times every one of them.
+  const metrics = config.METRICS ? new Metrics(database) : null;
+  if (metrics) await app.register(metricsPlugin, { metrics, token: config.METRICS_TOKEN });
+  await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
+  await app.register(securityPlugin, { config, ...(redis ? { redis } : {}) });
+  // Unknown routes count against the rate limit too (scanners probe them by the thousand).
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes));
+
+  await app.register(healthRoutes, { database, timeoutMs: 2_000, isShuttingDown: lifecycle.isShuttingDown });
+
+  const modules = await createModules(deps, { rateCounter, now: () => clock.now() });
+  metrics?.trackCache('auth', () => ({
+    ...modules.auth.guard.cacheStats,
+    entries: modules.auth.guard.cacheStats.entries(),
+  }));
+  metrics?.trackCache('habits', () => modules.habits.service.cacheStats());
+
+  // The auth policy first (it sees every route), then the routes in the order the spec lists them.
+  await app.register(modules.auth.policy);
+  await app.register(modules.auth.mount);
+  for (const m of [modules.auth, modules.users, modules.payments, modules.habits, modules.insights]) {
+    await app.register(m.routes, { prefix: '/api/v1' });
+  }
+
+  return app;
+}
+
+/** The Fastify instance with every option of ours: logging, limits, timeouts, compilers. */
+function createFastify(config: Config, logger: FastifyBaseLogger): App {
   const app = Fastify({
     loggerInstance: logger,
     genReqId: genRequestId,
@@ -120,14 +149,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  return app;
+}
 
-  app.addHook('onClose', async () => {
-    await closeRedis(redis);
-  });
-
+/**
+ * The two steps of a graceful shutdown (see platform/shutdown.ts): `beginShutdown` turns
+ * readiness to 503; `beginDrain` (or `app.close()`) refuses new requests with the 503 envelope
+ * and closes every connection after its response.
+ */
+function installShutdownHooks(app: App): { isShuttingDown: () => boolean } {
   let shuttingDown = false;
   let draining = false;
-  app.decorate('isShuttingDown', () => shuttingDown);
   app.decorate('beginShutdown', () => {
     shuttingDown = true;
   });
@@ -159,70 +191,81 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         .send(envelope(refused, request.id));
     }
   });
+  return { isShuttingDown: () => shuttingDown };
+}
 
-  // Text PostgreSQL cannot store answers 400 here, on every route (better-auth's included).
-  app.addHook('preValidation', rejectUnstorableText);
-
-  // Before any route: these hooks see every route registered after them.
-  const routes = new RouteTable();
-  app.addHook('onRoute', (route) => {
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.add(method, route.url);
-    documentErrors(route);
+/** Sign-in throttles and API-key budgets, counted in Redis when REDIS_URL is set, else in this process. */
+function sharedRateCounter(
+  config: Config,
+  logger: FastifyBaseLogger,
+  clock: Clock,
+  redis: Awaited<ReturnType<typeof connectRedis>>,
+): RateCounter {
+  let lastCounterWarning = 0;
+  return createRateCounter({
+    redis,
+    prefix: config.REDIS_KEY_PREFIX,
+    now: () => clock.now().getTime(),
+    onRedisError: (err) => {
+      // One line every 2 s is enough while Redis is down (every keyed request would log one).
+      if (Date.now() - lastCounterWarning < 2000) return;
+      lastCounterWarning = Date.now();
+      logger.warn({ err }, 'redis error (sign-in throttles and key budgets count in this process meanwhile)');
+    },
   });
+}
 
-  await app.register(errorHandlerPlugin);
-  // Before the routes, so its onResponse hook times every one of them.
-  const metrics = config.METRICS ? new Metrics(database) : null;
-  if (metrics) await app.register(metricsPlugin, { metrics, token: config.METRICS_TOKEN });
-  await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
-  await app.register(securityPlugin, { config, ...(redis ? { redis } : {}) });
-  // Unknown routes count against the rate limit too (scanners probe them by the thousand).
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes));
-
-  await app.register(healthRoutes, {
-    database,
-    timeoutMs: 2_000,
-    isShuttingDown: () => shuttingDown,
-  });
-
-  const { service: authService, guard } = await registerAuthModule(app, {
-    config,
-    db: database.db,
-    auth,
-    now,
-    rateCounter,
-  });
-  metrics?.trackCache('auth', () => ({ ...guard.cacheStats, entries: guard.cacheStats.entries() }));
-  const users = await registerUsersModule(app, {
-    db: database.db,
-    verifyPassword: (userId, password) => authService.verifyPassword(userId, password),
-    onAccountDeleted: () => authService.invalidateCredentials(),
-    now,
-  });
-  // Payments decides plan limits, so it comes before the modules it limits: pass
-  // `payments.habitLimits` to habits, read `payments.entitlements` in insights, and report their
-  // usage for GET /billing with `payments.registerUsage('activeHabits' | 'aiInsightsThisMonth', fn)`.
-  const payments = await registerPaymentsModule(app, { config, db: database.db, users, now, log: deps.logger });
-  const habits = await registerHabitsModule(app, {
-    db: database.db,
-    users,
-    limits: payments.habitLimits,
+/**
+ * Builds the modules in dependency order, each given the others' narrow interfaces: auth (with
+ * better-auth and its mailer);
+ * entitlements (plans and the stored subscription status); habits, limited by entitlements;
+ * insights, reading habits; payments, shown the usage habits and insights count; users, given
+ * every module's part in an account's export and deletion.
+ */
+async function createModules(deps: AppDeps, shared: { rateCounter: RateCounter; now: () => Date }) {
+  const { config, database, logger } = deps;
+  const { now, rateCounter } = shared;
+  const db = database.db;
+  const mailer =
+    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
+  const betterAuth = createAuthInstance(config, db, mailer, { logger, rateCounter });
+  const auth = await createAuthModule({ config, db, auth: betterAuth, now, rateCounter });
+  const entitlements = createEntitlementsModule({ config, db });
+  const habits = createHabitsModule({
+    db,
+    limits: entitlements.service,
     now,
     cacheSize: config.HABIT_CACHE_SIZE,
   });
-  payments.registerUsage('activeHabits', (userId) => habits.countActive(userId));
-  metrics?.trackCache('habits', () => habits.cacheStats());
-  const insights = await registerInsightsModule(app, {
-    db: database.db,
+  const insights = createInsightsModule({
+    db,
     config,
-    users,
-    habits,
-    entitlements: payments,
+    habits: habits.service,
+    entitlements: entitlements.service,
+    now,
+    log: deps.logger,
+  });
+  const payments = createPaymentsModule({
+    config,
+    db,
+    usage: {
+      activeHabits: (userId) => habits.service.countActive(userId),
+      aiInsightsThisMonth: (userId) => insights.service.aiInsightsThisMonth(userId),
+    },
+    contactOf: (userId) => auth.accounts.findContact(userId),
+    now,
+    log: deps.logger,
+  });
+  const users = createUsersModule({
+    db,
+    accounts: auth.accounts,
+    // Payments first: a live subscription is cancelled at Stripe before any row goes.
+    accountParts: [payments.account, habits.account, insights.account],
+    verifyPassword: (userId, password) => auth.service.verifyPassword(userId, password),
+    onAccountDeleted: () => auth.service.invalidateCredentials(),
     now,
   });
-  payments.registerUsage('aiInsightsThisMonth', (userId) => insights.aiInsightsThisMonth(userId));
-
-  return app;
+  return { auth, habits, insights, payments, users };
 }
 
 /** Fastify accepts a hop count at runtime but not in its types; a function says the same. */

@@ -6643,7 +6643,11 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
+      /**
+       * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider, Stripe) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
+       *
+       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).
+       */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6773,7 +6777,11 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
+      /**
+       * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider, Stripe) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
+       *
+       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).
+       */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -6883,7 +6891,11 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied). */
+      /**
+       * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider, Stripe) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
+       *
+       *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).
+       */
       503: {
         headers: {
           'X-Request-Id': components['headers']['RequestId'];
@@ -9160,7 +9172,7 @@ export interface operations {
         };
       };
       /**
-       * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
+       * @description `UPSTREAM_RATE_LIMITED`: An outside service (the AI provider, Stripe) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.
        *
        *     `SERVICE_UNAVAILABLE`: The service, or a feature it depends on, is not available right now. When the database is unreachable, too slow or not migrated, `Retry-After` says when to retry and `details[0].reason` says why (`details[0].mayHaveCommitted` when a write may have been applied).
        */

@@ -57,7 +57,7 @@ export const errorCatalog = {
   UPSTREAM_RATE_LIMITED: {
     status: 503,
     description:
-      'An outside service (the AI provider) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.',
+      'An outside service (the AI provider, Stripe) is rate limiting this server (not your own request rate, which is RATE_LIMITED); retry after the seconds in `Retry-After`.',
   },
   SERVICE_UNAVAILABLE: {
     status: 503,

@@ -27,3 +27,26 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
   }
   return parts as { [K in keyof T]: T[K] extends 'number' ? number : string };
 }
+
+/** One page of a keyset-paginated list, as every list route answers it. */
+export interface KeysetPage<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * Assembles a page from rows fetched with `limit + 1` (the extra row only says whether there is
+ * more): the first `limit` rows mapped, and a cursor at the last of them when more follow.
+ */
+export function keysetPage<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  options: { cursorOf: (last: Row) => readonly (string | number)[]; map: (row: Row) => Item },
+): KeysetPage<Item> {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(options.map),
+    nextCursor: rows.length > limit && last ? encodeCursor(options.cursorOf(last)) : null,
+  };
+}

@@ -1,5 +1,5 @@
 import type { ErrorCode, ErrorDetail, ErrorEnvelope } from '@habitual/shared';
-import { errorCatalog } from '@habitual/shared';
+import { errorCatalog, errorCodes } from '@habitual/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
@@ -104,35 +104,36 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL', 'Internal server error', { cause: error });
 }
 
-/** The one status → code mapping, for errors that come with a status only (Fastify plugins, better-auth). */
-export function codeForStatus(status: number): ErrorCode {
-  if (status >= 500) return status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
-  switch (status) {
-    case 401:
-      return 'UNAUTHENTICATED';
-    case 403:
-      return 'FORBIDDEN';
-    case 404:
-      return 'NOT_FOUND';
-    case 405:
-      return 'METHOD_NOT_ALLOWED';
-    case 408:
-      return 'REQUEST_TIMEOUT';
-    case 409:
-      return 'CONFLICT';
-    case 413:
-      return 'PAYLOAD_TOO_LARGE';
-    case 414:
-      return 'URI_TOO_LONG';
-    case 415:
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    case 429:
-      return 'RATE_LIMITED';
-    case 431:
-      return 'REQUEST_HEADERS_TOO_LARGE';
-    default:
-      return 'VALIDATION_ERROR';
+/**
+ * Codes that say more than their status: a bare status from Fastify, a plugin or better-auth
+ * never stands for one of them (a 400 is not known to be unparseable JSON, a 503 not to come
+ * from an outside service).
+ */
+const SPECIFIC_CODES: ReadonlySet<ErrorCode> = new Set([
+  'MALFORMED_BODY',
+  'PLAN_LIMIT_REACHED',
+  'QUOTA_EXCEEDED',
+  'UPSTREAM_ERROR',
+  'UPSTREAM_RATE_LIMITED',
+  'UPSTREAM_TIMEOUT',
+]);
+
+/** Status → code, read off the error table: for each status, its first code that is not specific. */
+const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = (() => {
+  const byStatus = new Map<number, ErrorCode>();
+  for (const code of errorCodes) {
+    const { status } = errorCatalog[code];
+    if (!SPECIFIC_CODES.has(code) && !byStatus.has(status)) byStatus.set(status, code);
   }
+  return byStatus;
+})();
+
+/**
+ * The one status → code mapping, for errors that come with a status only (Fastify plugins,
+ * better-auth). A status the table does not have: VALIDATION_ERROR for a 4xx, INTERNAL for a 5xx.
+ */
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_ERROR');
 }
 
 export function envelope(error: AppError, requestId: string): ErrorEnvelope {

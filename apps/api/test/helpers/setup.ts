@@ -3,10 +3,10 @@ import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { type App, type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { CapturingMailer } from '../../src/modules/auth/index.js';
 import { type DatabaseHandle, openPglite, openPostgres } from '../../src/platform/db/client.js';
 import { migratePgliteDatabase } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { CapturingMailer } from './capturing-mailer.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string; requestId?: string };
 

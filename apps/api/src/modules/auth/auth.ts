@@ -49,7 +49,7 @@ export function authRateLimitFor(path: string): { window: number; max: number } 
   return AUTH_RATE_LIMITS.customRules[path] ?? { window: AUTH_RATE_LIMITS.window, max: AUTH_RATE_LIMITS.max };
 }
 
-/** The header our mount sets to the client address Fastify resolved (see routes.ts). */
+/** The header our mount sets to the client address Fastify resolved (see mount.ts). */
 export const CLIENT_IP_HEADER = 'x-habitual-client-ip';
 export const COOKIE_PREFIX = 'habitual';
 export const API_KEY_PREFIX = 'hbt_';

@@ -22,7 +22,11 @@ export interface Actor {
   rateLimit: { max: number; windowMs: number } | null;
 }
 
-/** The actor of a route that declares `config.auth` (the guard has already answered 401 otherwise). */
+/**
+ * The actor of a route that declares `config.auth` (the guard has already answered 401 otherwise).
+ * A function rather than a request decorator: `request.actor` stays honestly nullable (public
+ * routes have none), and a route that forgot `config.auth` fails closed with a 401 here.
+ */
 export function actorOf(request: { actor: Actor | null }): Actor {
   if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
   return request.actor;

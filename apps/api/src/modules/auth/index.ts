@@ -1,21 +1,24 @@
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
-import { AppError } from '../../platform/app-error.js';
-import type { App } from '../../platform/app-types.js';
 import type { Database } from '../../platform/db/client.js';
 import { createOriginPolicy, type OriginPolicy } from '../../platform/origins.js';
 import { createRateCounter, type RateCounter } from '../../platform/rate-counter.js';
-import { type Auth, authRateLimitFor, createAuth } from './auth.js';
+import { createAccountStore } from './account-store.js';
+import { type Auth, createAuth } from './auth.js';
 import { AuthGuard } from './guard.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
 import type { Mailer } from './mailer.js';
 import { mountAuth } from './mount.js';
+import { authPolicyPlugin } from './policy.js';
 import { createAuthRepository } from './repository.js';
 import { adminRoutes, apiKeyRoutes, sessionRoutes } from './routes.js';
 import { createAuthService } from './service.js';
 
-export { type Actor, actorOf, type RouteAuth } from './guard.js';
-export type { AuthService } from './service.js';
+export type { AccountStore, ProfileRow } from './account-store.js';
+export type { Auth } from './auth.js';
+export { type Actor, actorOf } from './guard.js';
+export { createMailer, type Mailer, type MailMessage } from './mailer.js';
 
 export function createAuthInstance(
   config: Config,
@@ -39,21 +42,23 @@ export function createAuthInstance(
 }
 
 /**
- * Wires auth: better-auth at /api/auth/*, the one guard for every route that declares
- * `config.auth`, the per-key rate limit, and the API-key and admin routes.
+ * The auth module: better-auth, the one guard and authorisation policy for every route that
+ * declares `config.auth`, the per-key rate limit, and the API-key, session and admin routes.
+ * It owns better-auth's tables; other modules reach them through `accounts`.
+ *
+ * - `policy`: register once at the root, before any route (it decorates requests with `actor`);
+ * - `mount`: better-auth's own endpoints at /api/auth/* (register without a prefix);
+ * - `routes`: our routes, registered under /api/v1.
  */
-export async function registerAuthModule(
-  app: App,
-  deps: {
-    config: Config;
-    db: Database;
-    auth: Auth;
-    now: () => Date;
-    origins?: OriginPolicy;
-    /** Where per-key budgets are counted; default: in this process. */
-    rateCounter?: RateCounter;
-  },
-) {
+export async function createAuthModule(deps: {
+  config: Config;
+  db: Database;
+  auth: Auth;
+  now: () => Date;
+  origins?: OriginPolicy;
+  /** Where per-key budgets are counted; default: in this process. */
+  rateCounter?: RateCounter;
+}) {
   const { config, db, auth } = deps;
   const context = await auth.$context;
   const guard = new AuthGuard({
@@ -63,86 +68,35 @@ export async function registerAuthModule(
     cacheTtlMs: config.AUTH_CACHE_TTL_MS,
     now: () => deps.now().getTime(),
   });
-
-  const origins = deps.origins ?? createOriginPolicy(config);
   const keyLimiter = new KeyRateLimiter(
     deps.rateCounter ?? createRateCounter({ prefix: config.REDIS_KEY_PREFIX, now: () => deps.now().getTime() }),
   );
+  const repository = createAuthRepository(db);
+  const service = createAuthService({ auth, repository, invalidate: () => guard.invalidate(), now: deps.now });
 
-  app.decorateRequest('actor', null);
-  // preValidation: after the global rate limit (so guessing credentials is limited too) and
-  // before body validation (so an anonymous caller learns nothing about the schema).
-  app.addHook('preValidation', async (request, reply) => {
-    const required = request.routeOptions.config.auth;
-    if (!required) return;
-    const actor = await guard.resolve(request);
-    if (!actor) {
-      throw new AppError('UNAUTHENTICATED', 'Sign in, or send a bearer token or an API key');
-    }
-    request.actor = actor;
-    if (actor.via === 'cookie') {
-      // Browsers attach the cookie to cross-site requests too; bearer tokens and keys they never send on their own.
-      const reason = origins.crossSiteReason({
-        method: request.method,
-        origin: firstHeader(request.headers.origin),
-        fetchSite: firstHeader(request.headers['sec-fetch-site']),
-        host: firstHeader(request.headers.host),
-      });
-      if (reason) throw new AppError('FORBIDDEN', reason);
-    }
-    if (actor.apiKeyId && actor.rateLimit) {
-      const budget = await keyLimiter.hit(`apikey:${actor.apiKeyId}`, actor.rateLimit.max, actor.rateLimit.windowMs);
-      // The key's own budget is the limit that applies, so its numbers replace the per-address ones.
-      setRateLimitHeaders(reply, budget.limit, budget.remaining, budget.resetSeconds);
-      if (budget.limited) {
-        throw new AppError(
-          'RATE_LIMITED',
-          `This API key is over its limit of ${budget.limit} requests; retry in ${budget.resetSeconds} s`,
-          {
-            headers: { 'retry-after': String(budget.resetSeconds) },
-            details: [{ limit: budget.limit, retryAfterSeconds: budget.resetSeconds }],
-          },
-        );
-      }
-    }
-    if (required.level === 'admin' && actor.role !== 'admin') {
-      throw new AppError('FORBIDDEN', 'This route is for administrators');
-    }
-    if (required.sessionOnly && actor.via === 'api_key') {
-      throw new AppError('FORBIDDEN', 'API keys cannot do this; sign in as the user');
-    }
-    if (required.access === 'write' && actor.permission !== 'write') {
-      throw new AppError('FORBIDDEN', 'This API key is read-only');
-    }
-  });
+  const mount: FastifyPluginAsyncZod = async (app) => {
+    await mountAuth(app, {
+      auth,
+      publicUrl: config.PUBLIC_URL,
+      onRevocation: () => guard.invalidate(),
+      onSignIn: (userId) => service.pruneSessions(userId),
+    });
+  };
+  const routes: FastifyPluginAsyncZod = async (app) => {
+    await app.register(apiKeyRoutes, { service });
+    await app.register(sessionRoutes, { service });
+    await app.register(adminRoutes, { service });
+  };
 
-  // better-auth's 429 names only the wait (`x-retry-after`, which the mount passes on); the headers
-  // say which of its limits was reached. A 429 of the global per-address limit has no x-retry-after
-  // and keeps that limit's headers.
-  app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode !== 429 || !request.url.startsWith('/api/auth/') || !reply.hasHeader('x-retry-after')) return;
-    const path = (request.url.split('?')[0] ?? '').slice('/api/auth'.length).replace(/\/+$/, '');
-    const rule = authRateLimitFor(path);
-    const retryAfter = Number(reply.getHeader('retry-after')) || rule.window;
-    setRateLimitHeaders(reply, rule.max, 0, retryAfter);
-  });
-
-  const service = createAuthService({
-    auth,
-    repository: createAuthRepository(db),
-    invalidate: () => guard.invalidate(),
-    now: deps.now,
-  });
-  await mountAuth(app, {
-    auth,
-    publicUrl: config.PUBLIC_URL,
-    onRevocation: () => guard.invalidate(),
-    onSignIn: (userId) => service.pruneSessions(userId),
-  });
-  await app.register(apiKeyRoutes, { prefix: '/api/v1', service });
-  await app.register(sessionRoutes, { prefix: '/api/v1', service });
-  await app.register(adminRoutes, { prefix: '/api/v1', service });
-  return { service, guard };
+  return {
+    service,
+    /** Cached credentials; its `cacheStats` feed the metrics. */
+    guard,
+    accounts: createAccountStore(db, repository),
+    policy: authPolicyPlugin({ guard, origins: deps.origins ?? createOriginPolicy(config), keyLimiter }),
+    mount,
+    routes,
+  };
 }
 
 /**
@@ -152,15 +106,3 @@ export async function registerAuthModule(
 export async function setRoleByEmail(db: Database, email: string, role: 'user' | 'admin') {
   return createAuthRepository(db).setRoleByEmail(email, role);
 }
-
-function setRateLimitHeaders(reply: FastifyReply, limit: number, remaining: number, resetSeconds: number): void {
-  reply.header('x-ratelimit-limit', limit);
-  reply.header('x-ratelimit-remaining', remaining);
-  reply.header('x-ratelimit-reset', resetSeconds);
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-export { CapturingMailer, createMailer, type Mailer, type MailMessage } from './mailer.js';

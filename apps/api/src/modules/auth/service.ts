@@ -8,7 +8,7 @@ import {
   type SessionInfo,
 } from '@habitual/shared';
 import { AppError } from '../../platform/app-error.js';
-import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import { decodeCursor, keysetPage } from '../../platform/cursor.js';
 import type { Auth } from './auth.js';
 import { type Actor, permissionOf } from './guard.js';
 import type { AuthRepository } from './repository.js';
@@ -140,23 +140,20 @@ export function createAuthService(deps: {
         ...(query.email ? { email: query.email } : {}),
         ...(after ? { after: { createdAt: new Date(after[0]), id: after[1] } } : {}),
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const data: AdminUser[] = page.map((row) => ({
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        role: row.role === 'admin' ? 'admin' : 'user',
-        emailVerified: row.emailVerified,
-        banned: row.banned === true,
-        banReason: row.banReason,
-        banExpiresAt: row.banExpires?.toISOString() ?? null,
-        createdAt: row.createdAt.toISOString(),
-      }));
-      return {
-        data,
-        nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
-      };
+      return keysetPage(rows, query.limit, {
+        cursorOf: (last) => [last.createdAt.toISOString(), last.id],
+        map: (row): AdminUser => ({
+          id: row.id,
+          email: row.email,
+          name: row.name,
+          role: row.role === 'admin' ? 'admin' : 'user',
+          emailVerified: row.emailVerified,
+          banned: row.banned === true,
+          banReason: row.banReason,
+          banExpiresAt: row.banExpires?.toISOString() ?? null,
+          createdAt: row.createdAt.toISOString(),
+        }),
+      });
     },
 
     async banUser(

@@ -1,27 +1,34 @@
-import type { App } from '../../platform/app-types.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AccountPart } from '../../platform/account.js';
 import type { Database } from '../../platform/db/client.js';
-import type { UsersService } from '../users/index.js';
+import type { EntitlementsService } from '../payments/index.js';
 import { createHabitsRepository } from './repository.js';
 import { habitsRoutes } from './routes.js';
-import { createHabitsService, type HabitLimits } from './service.js';
+import { createHabitsService } from './service.js';
 
-export type { HabitLimits, HabitSnapshotItem, HabitsService, HabitsSnapshot } from './service.js';
-
-export async function registerHabitsModule(
-  app: App,
-  deps: {
-    db: Database;
-    users: Pick<UsersService, 'registerCleanup' | 'registerExportSection'>;
-    limits: HabitLimits;
-    now: () => Date;
-    cacheSize: number;
-  },
-) {
+/**
+ * The habits module: habits, check-ins and everything computed from them. Returns its service
+ * (insights reads `snapshot`, billing `countActive`), its part in an account's export and
+ * deletion, and its routes.
+ */
+export function createHabitsModule(deps: {
+  db: Database;
+  /** The plan's limit on active habits, asked before a habit is created or restored. */
+  limits: Pick<EntitlementsService, 'activeHabitLimit'>;
+  now: () => Date;
+  cacheSize: number;
+}) {
   const repository = createHabitsRepository(deps.db);
-  const habits = createHabitsService({ ...deps, habits: repository });
-  deps.users.registerCleanup((userId, tx) => repository.deleteAllOf(userId, tx));
-  deps.users.registerExportSection({ name: 'habits', rows: (userId) => habits.exportHabits(userId) });
-  deps.users.registerExportSection({ name: 'checkIns', rows: (userId) => habits.exportCheckIns(userId) });
-  await app.register(habitsRoutes, { prefix: '/api/v1', habits });
-  return habits;
+  const service = createHabitsService({ ...deps, habits: repository });
+  const account: AccountPart = {
+    exportSections: {
+      habits: (userId) => service.exportHabits(userId),
+      checkIns: (userId) => service.exportCheckIns(userId),
+    },
+    deleteAccount: (userId, tx) => repository.deleteAllOf(userId, tx),
+  };
+  const routes: FastifyPluginAsyncZod = async (app) => {
+    await app.register(habitsRoutes, { habits: service });
+  };
+  return { service, account, routes };
 }

@@ -1,15 +1,15 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
-import type { App } from '../../platform/app-types.js';
+import type { AccountPart } from '../../platform/account.js';
 import type { Database } from '../../platform/db/client.js';
-import type { UsersService } from '../users/index.js';
 import { cipherFromConfig } from './ai-key-cipher.js';
 import { createInsightGenerator, openAiCompatibleModel } from './insight-generator.js';
 import { createInsightsRepository } from './repository.js';
 import { insightsRoutes } from './routes.js';
 import { createInsightsService, type HabitsSnapshotSource, type InsightEntitlements } from './service.js';
 
-export type { InsightsSnapshot } from './insights-summary.js';
-export type { HabitsSnapshotSource, InsightEntitlements, InsightsService } from './service.js';
+export type { HabitsSnapshotSource, InsightEntitlements } from './service.js';
 
 export type InsightsConfig = Pick<
   Config,
@@ -26,20 +26,19 @@ export type InsightsConfig = Pick<
 >;
 
 /**
- * Wires insights: statistics summary, AI generation (provider from config), stored insights,
- * users' own keys; adds insights to the account export and deletion.
+ * The insights module: statistics summary, AI generation (provider from config), stored
+ * insights, users' own keys. Returns its service (billing reads `aiInsightsThisMonth`), its part
+ * in an account's export and deletion, and its routes.
  */
-export async function registerInsightsModule(
-  app: App,
-  deps: {
-    db: Database;
-    config: InsightsConfig;
-    users: Pick<UsersService, 'registerCleanup' | 'registerExportSection'>;
-    habits: HabitsSnapshotSource;
-    entitlements: InsightEntitlements;
-    now: () => Date;
-  },
-) {
+export function createInsightsModule(deps: {
+  db: Database;
+  config: InsightsConfig;
+  habits: HabitsSnapshotSource;
+  entitlements: InsightEntitlements;
+  now: () => Date;
+  /** Where generation warnings go (a stored insight that failed to parse, a stale generation). */
+  log: Pick<FastifyBaseLogger, 'warn'>;
+}) {
   const { config } = deps;
   const generator = createInsightGenerator({
     model: openAiCompatibleModel({
@@ -63,12 +62,14 @@ export async function registerInsightsModule(
     // A generation cannot outlive its timeout and retries by much; after this it is abandoned.
     pendingStaleMs: Math.max(10 * 60_000, 4 * config.AI_TIMEOUT_MS),
     now: deps.now,
-    onWarning: (message, error) => app.log.warn({ err: error }, message),
+    onWarning: (message, error) => deps.log.warn({ err: error }, message),
   });
-
-  deps.users.registerCleanup((userId, tx) => service.deleteAllForUser(userId, tx));
-  deps.users.registerExportSection({ name: 'insights', rows: (userId) => service.exportInsights(userId) });
-
-  await app.register(insightsRoutes, { prefix: '/api/v1', insights: service });
-  return service;
+  const account: AccountPart = {
+    exportSections: { insights: (userId) => service.exportInsights(userId) },
+    deleteAccount: (userId, tx) => service.deleteAllForUser(userId, tx),
+  };
+  const routes: FastifyPluginAsyncZod = async (app) => {
+    await app.register(insightsRoutes, { insights: service });
+  };
+  return { service, account, routes };
 }

@@ -1,8 +1,9 @@
 import { and, asc, count, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, Tx } from '../../platform/db/client.js';
 import { insightGenerations, insights, userAiKeys } from './schema.js';
 
-export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type { Tx };
+
 type Db = Database | Tx;
 
 export type InsightRow = typeof insights.$inferSelect;

@@ -1,6 +1,6 @@
 import type { AiKeyStatus, Insight, InsightsSummary, PaginationQuery } from '@habitual/shared';
 import { AppError } from '../../platform/app-error.js';
-import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import { decodeCursor, keysetPage } from '../../platform/cursor.js';
 import { aiKeyContext, type SecretCipher, UnreadableSecretError } from './ai-key-cipher.js';
 import type { InsightGenerator } from './insight-generator.js';
 import { sanitizeInsight } from './insight-prompt.js';
@@ -293,12 +293,10 @@ export function createInsightsService(deps: InsightsServiceDeps) {
         after = { createdAt: at, id };
       }
       const rows = await repo.listInsights(userId, query.limit + 1, after);
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        data: page.map(toInsight),
-        nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
-      };
+      return keysetPage(rows, query.limit, {
+        map: toInsight,
+        cursorOf: (last) => [last.createdAt.toISOString(), last.id],
+      });
     },
 
     async get(userId: string, insightId: string): Promise<Insight> {

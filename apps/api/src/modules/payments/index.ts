@@ -1,65 +1,80 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { App } from '../../platform/app-types.js';
+import type { AccountPart } from '../../platform/account.js';
 import type { Database } from '../../platform/db/client.js';
-import type { UsersService } from '../users/index.js';
+import { paymentsAccountPart } from './account.js';
+import { createCheckoutService, type UsageCounters } from './checkout.js';
+import { createEntitlementsService } from './entitlements.js';
 import { planTable } from './plans.js';
-import { createPaymentsRepository } from './repository.js';
+import { createPaymentsRepository, createPlanStatusRepository } from './repository.js';
 import { billingRoutes, webhookRoutes } from './routes.js';
-import { type BillingSettings, createPaymentsService } from './service.js';
-import { createStripeClient, createStripeGateway } from './stripe-client.js';
+import { billingConfigured, billingSettings } from './settings.js';
+import { createSubscriptionSync } from './subscription-sync.js';
 
-export type { Entitlements } from './plans.js';
-export type { HabitLimits, PaymentsService, UsageCounter, UsageName } from './service.js';
+export type { UsageCounters } from './checkout.js';
+export type { EntitlementsService } from './entitlements.js';
 export { STRIPE_API_VERSION } from './stripe-client.js';
 
-/** The Stripe settings when all four keys are configured; null runs self-hosted. */
-export function billingSettings(config: Config): BillingSettings | null {
-  const { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PRICE_PRO_MONTHLY, STRIPE_PRICE_PRO_YEARLY } = config;
-  if (!STRIPE_SECRET_KEY || !STRIPE_WEBHOOK_SECRET || !STRIPE_PRICE_PRO_MONTHLY || !STRIPE_PRICE_PRO_YEARLY)
-    return null;
+type PlanConfig = Parameters<typeof planTable>[0] & Parameters<typeof billingConfigured>[0];
+
+/**
+ * Entitlements: what each user's plan allows (plans from config, the stored subscription status).
+ * Built before the modules it limits: habits asks `activeHabitLimit`, insights `entitlements`.
+ */
+export function createEntitlementsModule(deps: { config: PlanConfig; db: Database }) {
   return {
-    gateway: createStripeGateway(createStripeClient({ secretKey: STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })),
-    webhookSecret: STRIPE_WEBHOOK_SECRET,
-    prices: { month: STRIPE_PRICE_PRO_MONTHLY, year: STRIPE_PRICE_PRO_YEARLY },
-    appUrl: config.APP_URL,
+    service: createEntitlementsService({
+      statuses: createPlanStatusRepository(deps.db),
+      plans: planTable(deps.config),
+      billingEnabled: billingConfigured(deps.config),
+    }),
   };
 }
 
-/** The payments service without HTTP routes (the reconcile command). */
+/** The subscription sync without routes: the billing:reconcile command. */
 export function createPayments(deps: { config: Config; db: Database; now: () => Date; log: Logger }) {
-  return createPaymentsService({
+  return createSubscriptionSync({
     db: deps.db,
     repository: createPaymentsRepository(deps.db),
     billing: billingSettings(deps.config),
-    plans: planTable(deps.config),
     now: deps.now,
     log: deps.log,
   });
 }
 
 /**
- * Wires payments: plans and entitlements, the billing routes, the Stripe webhook, and the
- * subscription's part in account export and deletion. Returns the service: other modules read
- * entitlements from it (`habitLimits`, `entitlements`) and report usage to it (`registerUsage`).
+ * Payments: GET /billing with each allowance's usage (`usage`, counted by the modules that own
+ * it), Stripe Checkout and the Billing Portal, the Stripe webhook, and the subscription's part in
+ * account export and deletion (`account`).
  */
-export async function registerPaymentsModule(
-  app: App,
-  deps: {
-    config: Config;
-    db: Database;
-    users: Pick<UsersService, 'registerCleanup' | 'registerExportSection'>;
-    now: () => Date;
-    log: Logger;
-  },
-) {
-  const payments = createPayments(deps);
-  if (!payments.billingEnabled) {
+export function createPaymentsModule(deps: {
+  config: Config;
+  db: Database;
+  usage: UsageCounters;
+  /** Who a Stripe customer is created for (the auth module's user row). */
+  contactOf: (userId: string) => Promise<{ email: string; name: string } | undefined>;
+  now: () => Date;
+  log: Logger;
+}) {
+  const repository = createPaymentsRepository(deps.db);
+  const billing = billingSettings(deps.config);
+  if (!billing) {
     deps.log.info('billing: no Stripe keys configured, running self-hosted (every account has Pro features)');
   }
-  deps.users.registerCleanup((userId, tx) => payments.cleanupAccount(userId, tx));
-  deps.users.registerExportSection({ name: 'subscription', rows: (userId) => payments.exportRows(userId) });
-  await app.register(billingRoutes, { prefix: '/api/v1', payments });
-  await app.register(webhookRoutes, { prefix: '/api/v1', payments });
-  return payments;
+  const checkout = createCheckoutService({
+    repository,
+    billing,
+    plans: planTable(deps.config),
+    usage: deps.usage,
+    contactOf: deps.contactOf,
+    now: deps.now,
+  });
+  const sync = createSubscriptionSync({ db: deps.db, repository, billing, now: deps.now, log: deps.log });
+  const account: AccountPart = paymentsAccountPart({ repository, billing, log: deps.log });
+  const routes: FastifyPluginAsyncZod = async (app) => {
+    await app.register(billingRoutes, { checkout });
+    await app.register(webhookRoutes, { sync });
+  };
+  return { service: { checkout, sync }, account, routes };
 }

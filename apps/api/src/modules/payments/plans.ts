@@ -10,12 +10,7 @@ export interface Entitlements {
 
 export type PlanTable = Readonly<Record<Plan, Readonly<Entitlements>>>;
 
-/** The one table of plans and their entitlements; each value can be overridden by config. */
-export const DEFAULT_PLANS: PlanTable = {
-  free: { plan: 'free', activeHabits: 5, aiInsightsPerMonth: 3 },
-  pro: { plan: 'pro', activeHabits: MAX_ACTIVE_HABITS, aiInsightsPerMonth: 100 },
-};
-
+/** The table of plans and their entitlements, from config (unset: the ceiling of active habits). */
 export function planTable(
   config: Pick<
     Config,

@@ -1,41 +1,36 @@
 import { eq, getTableColumns, lt, sql } from 'drizzle-orm';
-import type { Database } from '../../platform/db/client.js';
-import { user } from '../auth/schema.js';
+import type { Database, Tx } from '../../platform/db/client.js';
+import { executeRows } from '../../platform/db/rows.js';
 import { stripeEvents, subscriptions } from './schema.js';
 import type { SubscriptionSnapshot } from './stripe-client.js';
 
-export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Db = Database | Tx;
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
-/** All SQL of the payments module; every query on user data carries the user id or their Stripe customer. */
-export function createPaymentsRepository(db: Database) {
-  // Prepared once: plan limits are read on every habit creation and every GET /billing.
+/**
+ * The subscription status of a user, the one read on hot paths (plan limits on every habit
+ * creation and every insight): a statement prepared once.
+ */
+export function createPlanStatusRepository(db: Database) {
   const statusByUser = db
     .select({ status: subscriptions.status })
     .from(subscriptions)
     .where(eq(subscriptions.userId, sql.placeholder('userId')))
     .limit(1)
     .prepare('payments_status_by_user');
-  /** Rows of raw SQL, whatever the driver (postgres.js answers an array, PGlite `{ rows }`). */
-  async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
-    const result = (await db.execute(query)) as unknown;
-    return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-  }
-
   return {
-    async findStatus(userId: string, tx?: Tx): Promise<string | null | undefined> {
-      const [row] = tx
-        ? await tx
-            .select({ status: subscriptions.status })
-            .from(subscriptions)
-            .where(eq(subscriptions.userId, userId))
-            .limit(1)
-        : await statusByUser.execute({ userId });
+    /** The stored status (null: a customer without a subscription); undefined: never a customer. */
+    async findStatus(userId: string): Promise<string | null | undefined> {
+      const [row] = await statusByUser.execute({ userId });
       return row ? row.status : undefined;
     },
+  };
+}
 
+/** All other SQL of the payments module; every query on user data carries the user id or their Stripe customer. */
+export function createPaymentsRepository(db: Database) {
+  return {
     async findByUser(userId: string, tx: Db = db): Promise<SubscriptionRow | undefined> {
       const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1);
       return row;
@@ -73,11 +68,6 @@ export function createPaymentsRepository(db: Database) {
         .where(eq(subscriptions.stripeCustomerId, customerId))
         .limit(1)
         .for('update', { of: subscriptions });
-      return row;
-    },
-
-    async findUserContact(userId: string, tx: Db = db): Promise<{ email: string; name: string } | undefined> {
-      const [row] = await tx.select({ email: user.email, name: user.name }).from(user).where(eq(user.id, userId));
       return row;
     },
 
@@ -151,7 +141,8 @@ export function createPaymentsRepository(db: Database) {
 
     /** The database's clock, the same for every instance: when a Stripe read starts. */
     async now(): Promise<Date> {
-      const [row] = await rows<{ now_ms: number }>(
+      const [row] = await executeRows<{ now_ms: number }>(
+        db,
         sql`select (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`,
       );
       return new Date(Math.floor(Number(row?.now_ms)));

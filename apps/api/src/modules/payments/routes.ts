@@ -2,12 +2,14 @@ import { Billing, BillingRedirect, CreateCheckout, WebhookAck } from '@habitual/
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/index.js';
-import { HANDLED_EVENT_TYPES, type PaymentsService } from './service.js';
+import type { CheckoutService } from './checkout.js';
+import { HANDLED_EVENT_TYPES } from './stripe-event.js';
+import type { SubscriptionSync } from './subscription-sync.js';
 
 const SELF_HOSTED_NOTE =
   'Answers 503 `SERVICE_UNAVAILABLE` when the server runs without Stripe keys (self-hosted: every account has Pro features).';
 
-export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }> = async (app, { payments }) => {
+export const billingRoutes: FastifyPluginAsyncZod<{ checkout: CheckoutService }> = async (app, { checkout }) => {
   app.get(
     '/billing',
     {
@@ -20,7 +22,7 @@ export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
         response: { 200: Billing.describe('The plan, subscription and limits.') },
       },
     },
-    async (request) => payments.getBilling(actorOf(request).userId),
+    async (request) => checkout.getBilling(actorOf(request).userId),
   );
 
   app.post(
@@ -28,7 +30,7 @@ export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
     {
       config: {
         auth: { level: 'user', access: 'write', sessionOnly: true },
-        errors: ['CONFLICT', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT'],
+        errors: ['CONFLICT', 'UPSTREAM_ERROR', 'UPSTREAM_RATE_LIMITED', 'UPSTREAM_TIMEOUT'],
       },
       schema: {
         operationId: 'createCheckout',
@@ -39,7 +41,7 @@ export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
         response: { 200: BillingRedirect.describe('The Checkout page to open.') },
       },
     },
-    async (request) => ({ url: await payments.startCheckout(actorOf(request).userId, request.body.interval) }),
+    async (request) => ({ url: await checkout.startCheckout(actorOf(request).userId, request.body.interval) }),
   );
 
   app.post(
@@ -47,7 +49,7 @@ export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
     {
       config: {
         auth: { level: 'user', access: 'write', sessionOnly: true },
-        errors: ['CONFLICT', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT'],
+        errors: ['CONFLICT', 'UPSTREAM_ERROR', 'UPSTREAM_RATE_LIMITED', 'UPSTREAM_TIMEOUT'],
       },
       schema: {
         operationId: 'createBillingPortalSession',
@@ -57,7 +59,7 @@ export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
         response: { 200: BillingRedirect.describe('The Billing Portal page to open.') },
       },
     },
-    async (request) => ({ url: await payments.openPortal(actorOf(request).userId) }),
+    async (request) => ({ url: await checkout.openPortal(actorOf(request).userId) }),
   );
 };
 
@@ -67,14 +69,17 @@ export const billingRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
  * the per-address rate limit, since Stripe delivers from a few addresses in bursts and an
  * unsigned request costs one HMAC.
  */
-export const webhookRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }> = async (app, { payments }) => {
+export const webhookRoutes: FastifyPluginAsyncZod<{ sync: SubscriptionSync }> = async (app, { sync }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.post(
     '/webhooks/stripe',
     {
-      config: { rateLimit: false, errors: ['MALFORMED_BODY', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT'] },
+      config: {
+        rateLimit: false,
+        errors: ['MALFORMED_BODY', 'UPSTREAM_ERROR', 'UPSTREAM_RATE_LIMITED', 'UPSTREAM_TIMEOUT'],
+      },
       schema: {
         operationId: 'receiveStripeWebhook',
         tags: ['Webhooks'],
@@ -99,8 +104,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }>
       },
     },
     async (request) => {
-      const event = payments.verifyWebhook(request.body, request.headers['stripe-signature']);
-      const outcome = await payments.handleEvent(event);
+      const event = sync.verifyWebhook(request.body, request.headers['stripe-signature']);
+      const outcome = await sync.handleEvent(event);
       request.log.info({ stripeEvent: event.id, stripeEventType: event.type, outcome }, 'stripe webhook');
       return { received: true as const, outcome };
     },

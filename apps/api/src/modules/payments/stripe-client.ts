@@ -160,6 +160,9 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Stripe sends no Retry-After with its 429s; its client has retried twice by then. */
+const STRIPE_RETRY_AFTER_SECONDS = 5;
+
 /** Stripe's failures in our terms: never a 500, and never Stripe's message for a 5xx. */
 export function upstreamError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -172,8 +175,10 @@ export function upstreamError(err: unknown): AppError {
     );
   }
   if (err instanceof Stripe.errors.StripeRateLimitError) {
-    return new AppError('SERVICE_UNAVAILABLE', 'Stripe is rate limiting requests; try again shortly', {
-      headers: { 'retry-after': '5' },
+    // The same code as the AI provider's 429: an outside service limits this server, not the caller.
+    return new AppError('UPSTREAM_RATE_LIMITED', 'Stripe is rate limiting this server; try again shortly', {
+      details: [{ reason: 'stripe_rate_limited', upstreamStatus: 429, retryAfterSeconds: STRIPE_RETRY_AFTER_SECONDS }],
+      headers: { 'retry-after': String(STRIPE_RETRY_AFTER_SECONDS) },
       cause: err,
     });
   }

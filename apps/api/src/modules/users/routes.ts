@@ -3,7 +3,7 @@ import { DeleteMe, Me, UpdateMe } from '@habitual/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/index.js';
-import type { UsersService } from './service.js';
+import type { ExportSection, UsersService } from './service.js';
 
 const UserParams = z.object({ userId: z.string().min(1).max(100).describe('The user id.') });
 
@@ -20,6 +20,24 @@ const UserExport = z
     description:
       'Everything Habitual holds about the user, as one JSON document: the profile, then one array per kind of data (sessions, API keys without their secrets, and the data of every other module).',
   });
+
+/**
+ * The export as JSON text, piece by piece: the profile, then each section's rows as they are
+ * yielded, so the response starts before the last section is read.
+ */
+async function* exportDocument(profile: Me, sections: readonly ExportSection[], userId: string) {
+  yield `{"exportedAt":${JSON.stringify(new Date().toISOString())},"profile":${JSON.stringify(profile)}`;
+  for (const section of sections) {
+    yield `,${JSON.stringify(section.name)}:[`;
+    let first = true;
+    for await (const row of section.rows(userId)) {
+      yield `${first ? '' : ','}${JSON.stringify(row)}`;
+      first = false;
+    }
+    yield ']';
+  }
+  yield '}';
+}
 
 export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (app, { users }) => {
   app.get(
@@ -68,27 +86,15 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
     },
     async (request, reply) => {
       const userId = actorOf(request).userId;
+      // The profile first: an account that is gone answers 404 before anything is sent.
       const profile = await users.getMe(userId);
-      const sections = users.exportSections();
-      async function* document() {
-        yield `{"exportedAt":${JSON.stringify(new Date().toISOString())},"profile":${JSON.stringify(profile)}`;
-        for (const section of sections) {
-          yield `,${JSON.stringify(section.name)}:[`;
-          let first = true;
-          for await (const row of section.rows(userId)) {
-            yield `${first ? '' : ','}${JSON.stringify(row)}`;
-            first = false;
-          }
-          yield ']';
-        }
-        yield '}';
-      }
+      const document = exportDocument(profile, users.exportSections(), userId);
       return (
         reply
           .type('application/json; charset=utf-8')
           .header('content-disposition', 'attachment; filename="habitual-export.json"')
           // A stream is sent as is (not through the serializer); the schema above documents its shape.
-          .send(Readable.from(document()) as unknown as z.infer<typeof UserExport>)
+          .send(Readable.from(document) as unknown as z.infer<typeof UserExport>)
       );
     },
   );

@@ -1,13 +1,10 @@
 import type { Me, UpdateMe } from '@habitual/shared';
+import type { AccountPart } from '../../platform/account.js';
 import { AppError } from '../../platform/app-error.js';
 import type { Database } from '../../platform/db/client.js';
-import type { Actor } from '../auth/index.js';
-import type { ProfileRow, Tx, UsersRepository } from './repository.js';
+import type { AccountStore, Actor, ProfileRow } from '../auth/index.js';
 
-/** Something another module must do when an account is deleted, inside the same transaction. */
-export type AccountCleanup = (userId: string, tx: Tx) => Promise<void>;
-
-/** A named part of the account export, yielded row by row so large accounts stream. */
+/** A named part of the account export: its rows, yielded one by one into the response. */
 export interface ExportSection {
   name: string;
   rows: (userId: string) => AsyncIterable<unknown>;
@@ -30,20 +27,13 @@ export function toMe(row: ProfileRow): Me {
   };
 }
 
-export function createUsersService(deps: {
-  db: Database;
-  users: UsersRepository;
-  verifyPassword: (userId: string, password: string) => Promise<boolean>;
-  /** Called after an account is gone, so cached credentials stop working at once. */
-  onAccountDeleted: () => void;
-  now: () => Date;
-}) {
-  const cleanups: AccountCleanup[] = [];
-  const sections: ExportSection[] = [
+/** The export's own sections: the user's sessions and API keys (never their secrets). */
+function credentialSections(accounts: Pick<AccountStore, 'listSessions' | 'listApiKeys'>): ExportSection[] {
+  return [
     {
       name: 'sessions',
       rows: async function* (userId) {
-        for (const s of await deps.users.listSessions(userId)) {
+        for (const s of await accounts.listSessions(userId)) {
           yield { ...s, createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt.toISOString() };
         }
       },
@@ -51,25 +41,77 @@ export function createUsersService(deps: {
     {
       name: 'apiKeys',
       rows: async function* (userId) {
-        for (const k of await deps.users.listApiKeys(userId)) {
-          yield { ...k, createdAt: k.createdAt.toISOString(), expiresAt: k.expiresAt?.toISOString() ?? null };
+        for (const k of await accounts.listApiKeys(userId)) {
+          yield {
+            id: k.id,
+            name: k.name,
+            start: k.start,
+            createdAt: k.createdAt.toISOString(),
+            expiresAt: k.expiresAt?.toISOString() ?? null,
+          };
         }
       },
     },
+  ];
+}
+
+/**
+ * A session younger than FRESH_SESSION_MS deletes its account at once; an older one must send the
+ * password (403 naming `password` otherwise).
+ */
+async function confirmDeletion(
+  actor: Actor,
+  password: string | undefined,
+  deps: { now: () => Date; verifyPassword: (userId: string, password: string) => Promise<boolean> },
+): Promise<void> {
+  const fresh =
+    actor.sessionCreatedAt !== null && deps.now().getTime() - actor.sessionCreatedAt.getTime() < FRESH_SESSION_MS;
+  if (fresh) return;
+  if (!password) {
+    throw new AppError('FORBIDDEN', 'Confirm with your password (or sign in again) to delete the account', {
+      details: [{ location: 'body', path: 'password', message: 'Required: the session is older than 15 minutes' }],
+    });
+  }
+  if (!(await deps.verifyPassword(actor.userId, password))) {
+    throw new AppError('FORBIDDEN', 'The password is not correct', {
+      details: [{ location: 'body', path: 'password', message: 'Incorrect password' }],
+    });
+  }
+}
+
+export function createUsersService(deps: {
+  db: Database;
+  accounts: Pick<AccountStore, 'findProfile' | 'updateProfile' | 'listSessions' | 'listApiKeys' | 'deleteUser'>;
+  /**
+   * Every other module's part in an account's export and deletion, in the order their sections
+   * appear in the export and their rows are deleted.
+   */
+  accountParts: readonly AccountPart[];
+  verifyPassword: (userId: string, password: string) => Promise<boolean>;
+  /** Called after an account is gone, so cached credentials stop working at once. */
+  onAccountDeleted: () => void;
+  now: () => Date;
+}) {
+  const { accounts, accountParts } = deps;
+  const sections: readonly ExportSection[] = [
+    ...credentialSections(accounts),
+    ...accountParts.flatMap((part) =>
+      Object.entries(part.exportSections ?? {}).map(([name, rows]) => ({ name, rows })),
+    ),
   ];
 
   /** The one way an account is removed: every module's rows in one transaction, then the caches. */
   async function removeAccount(userId: string): Promise<void> {
     await deps.db.transaction(async (tx) => {
-      for (const cleanup of cleanups) await cleanup(userId, tx);
-      const deleted = await deps.users.deleteUser(userId, tx);
+      for (const part of accountParts) await part.deleteAccount?.(userId, tx);
+      const deleted = await accounts.deleteUser(userId, tx);
       if (!deleted) throw new AppError('NOT_FOUND', 'User not found');
     });
     deps.onAccountDeleted();
   }
 
   async function getMe(userId: string): Promise<Me> {
-    const row = await deps.users.findProfile(userId);
+    const row = await accounts.findProfile(userId);
     if (!row) throw new AppError('NOT_FOUND', 'User not found');
     return toMe(row);
   }
@@ -79,48 +121,24 @@ export function createUsersService(deps: {
 
     async updateMe(userId: string, patch: UpdateMe): Promise<Me> {
       if (Object.keys(patch).length === 0) return getMe(userId);
-      const row = await deps.users.updateProfile(userId, patch);
+      const row = await accounts.updateProfile(userId, patch);
       if (!row) throw new AppError('NOT_FOUND', 'User not found');
       return toMe(row);
     },
 
-    /** Other modules add their rows to the deletion (in the same transaction). */
-    registerCleanup(cleanup: AccountCleanup): void {
-      cleanups.push(cleanup);
-    },
-
-    /** Other modules add their data to the export. */
-    registerExportSection(section: ExportSection): void {
-      sections.push(section);
-    },
-
+    /** The export's sections after the profile, in order. */
     exportSections(): readonly ExportSection[] {
       return sections;
     },
 
     async deleteAccount(actor: Actor, password: string | undefined): Promise<void> {
-      const fresh =
-        actor.sessionCreatedAt !== null && deps.now().getTime() - actor.sessionCreatedAt.getTime() < FRESH_SESSION_MS;
-      if (!fresh) {
-        if (!password) {
-          throw new AppError('FORBIDDEN', 'Confirm with your password (or sign in again) to delete the account', {
-            details: [
-              { location: 'body', path: 'password', message: 'Required: the session is older than 15 minutes' },
-            ],
-          });
-        }
-        if (!(await deps.verifyPassword(actor.userId, password))) {
-          throw new AppError('FORBIDDEN', 'The password is not correct', {
-            details: [{ location: 'body', path: 'password', message: 'Incorrect password' }],
-          });
-        }
-      }
+      await confirmDeletion(actor, password, deps);
       await removeAccount(actor.userId);
     },
 
     /**
      * An admin deleting someone else's account: the same removal as `deleteAccount` (every
-     * module's cleanup, the Stripe subscription cancelled), without the password step.
+     * module's part, the Stripe subscription cancelled), without the password step.
      */
     async deleteAccountAsAdmin(admin: Actor, userId: string): Promise<void> {
       if (admin.userId === userId) {
