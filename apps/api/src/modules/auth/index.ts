@@ -13,12 +13,26 @@ import { mountAuth } from './mount.js';
 import { authPolicyPlugin } from './policy.js';
 import { createAuthRepository } from './repository.js';
 import { adminRoutes, apiKeyRoutes, sessionRoutes } from './routes.js';
+import { user } from './schema.js';
 import { createAuthService } from './service.js';
 
 export type { AccountStore, ProfileRow } from './account-store.js';
 export type { Auth } from './auth.js';
 export { type Actor, actorOf } from './guard.js';
 export { createMailer, type Mailer, type MailMessage } from './mailer.js';
+
+/**
+ * The user's clock (time zone and day-start hour), read-only, for a module whose hottest read
+ * joins it in the same statement (the habits home screen reads the zone and every habit in one
+ * round trip). Auth owns the table: nothing outside auth writes it, and other reads go through
+ * `accounts`.
+ */
+export const userClock = {
+  table: user,
+  id: user.id,
+  timezone: user.timezone,
+  dayStartHour: user.dayStartHour,
+} as const;
 
 export function createAuthInstance(
   config: Config,

@@ -1,13 +1,14 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
-import { user } from '../auth/schema.js';
+import { userClock } from '../auth/index.js';
 import { createCheckInsRepository } from './check-ins-repository.js';
 import type { Clocking, Db, HabitRow, NewHabitRow } from './rows.js';
 import { checkIns, habits } from './schema.js';
 
-export type { CheckInRow, CheckInWrite, Clocking, HabitRow, NewHabitRow } from './rows.js';
+export type { Clocking, HabitRow, NewHabitRow } from './rows.js';
 
-const clocking = { timezone: user.timezone, dayStartHour: user.dayStartHour };
+const user = userClock.table;
+const clocking = { timezone: userClock.timezone, dayStartHour: userClock.dayStartHour };
 
 function toClocking(row: { timezone: string | null; dayStartHour: number | null }): Clocking {
   return { timezone: row.timezone ?? 'UTC', dayStartHour: row.dayStartHour ?? 0 };

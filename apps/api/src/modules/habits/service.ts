@@ -19,7 +19,6 @@ import type { HabitLimits } from './use-cases/plan-limit.js';
 import { createTodayUseCases } from './use-cases/today.js';
 
 export type { HabitLimits } from './use-cases/plan-limit.js';
-export type { HabitSnapshotItem, HabitsSnapshot } from './use-cases/today.js';
 
 export function createHabitsService(deps: {
   db: Database;

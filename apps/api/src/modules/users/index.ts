@@ -5,9 +5,6 @@ import type { AccountStore } from '../auth/index.js';
 import { usersRoutes } from './routes.js';
 import { createUsersService } from './service.js';
 
-/** @deprecated Import `Tx` from platform/db/client.ts; kept until habits/repository.ts does. */
-export type { Tx } from '../../platform/db/client.js';
-
 /**
  * The users module: the profile (`/me`), the account export and the account deletion. Every
  * module that keeps a user's rows takes part through its `AccountPart`, listed by app.ts in
