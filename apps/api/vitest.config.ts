@@ -18,6 +18,11 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: one worker per core keeps PGlite start-up from starving the other files.
     maxWorkers: 2,
+    // Each worker runs many files: the app's modules are imported once per worker rather than
+    // once per file (about 3 s each on two busy cores), and the embedded database is opened once
+    // per worker (test/helpers/setup.ts). Test files share no state but the database, where every
+    // test makes its own users; helpers clean up per file (`onFileEnd`, `useFakeOpenAI`).
+    isolate: false,
     // The JSON report lets .ci/run print one plain 'N passed, N failed' line for both packages.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },

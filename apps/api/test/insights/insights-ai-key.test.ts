@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AiKeyStatus, ErrorEnvelope, Insight } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { errorReply, FakeOpenAI } from '../helpers/fake-openai.js';
+import { describe, expect, it } from 'vitest';
+import { errorReply, useFakeOpenAI } from '../helpers/fake-openai.js';
 import { fixedClock, habitsApi } from '../helpers/habits.js';
 import { setup } from '../helpers/setup.js';
 import { createApiKey, signUp, type TestUser } from '../helpers/users.js';
@@ -10,14 +10,7 @@ import { createApiKey, signUp, type TestUser } from '../helpers/users.js';
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const OWN_KEY = `sk-own-${randomBytes(16).toString('hex')}`;
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 async function app(env: Record<string, string> = {}) {
   const ctx = await setup({

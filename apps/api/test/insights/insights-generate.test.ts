@@ -1,7 +1,7 @@
 import { ErrorEnvelope, Insight, InsightList } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chatCompletion, errorReply, FakeOpenAI, goodInsight } from '../helpers/fake-openai.js';
+import { describe, expect, it } from 'vitest';
+import { chatCompletion, errorReply, goodInsight, useFakeOpenAI } from '../helpers/fake-openai.js';
 import { fixedClock, habitsApi } from '../helpers/habits.js';
 import { setup } from '../helpers/setup.js';
 import { signUp } from '../helpers/users.js';
@@ -9,14 +9,7 @@ import { signUp } from '../helpers/users.js';
 const NOW = '2026-03-15T10:00:00.000Z';
 const SERVER_KEY = 'sk-server-test-key-0000';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 function aiEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { OPENAI_API_KEY: SERVER_KEY, OPENAI_BASE_URL: fake.url, AI_MODEL: 'fake-model', ...extra };
