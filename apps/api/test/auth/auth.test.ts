@@ -1,4 +1,4 @@
-import { ErrorEnvelope, Me } from '@habitual/shared';
+import { ErrorEnvelope, Me, type UpdateMe } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { setup } from '../helpers/setup.js';
@@ -205,7 +205,7 @@ describe('API keys', () => {
       method: 'PATCH',
       url: '/api/v1/me',
       headers: { 'x-api-key': readKey },
-      payload: { name: 'x' },
+      payload: { name: 'x' } satisfies UpdateMe,
     });
     expect(patch.statusCode).toBe(403);
     expect(code(patch)).toBe('FORBIDDEN');
@@ -216,7 +216,7 @@ describe('API keys', () => {
           method: 'PATCH',
           url: '/api/v1/me',
           headers: { 'x-api-key': writeKey },
-          payload: { name: 'x' },
+          payload: { name: 'x' } satisfies UpdateMe,
         })
       ).statusCode,
     ).toBe(200);

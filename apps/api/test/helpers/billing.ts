@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CreateCheckout } from '@habitual/shared';
 import Stripe from 'stripe';
 import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -105,7 +106,7 @@ export async function startCheckout(app: App, user: TestUser, interval: 'month' 
     method: 'POST',
     url: '/api/v1/billing/checkout',
     headers: { cookie: user.cookie },
-    payload: { interval },
+    payload: { interval } satisfies CreateCheckout,
   });
   expect(res.statusCode, res.body).toBe(200);
   const url = (res.json() as { url: string }).url;

@@ -3,7 +3,7 @@
  * upgrade by webhook lifts it, a downgrade keeps every habit and check-in but blocks new ones
  * beyond the limit; self-hosted has no plan limit, only the ceiling on active habits. Runs on PGlite and PostgreSQL like every file.
  */
-import { ErrorEnvelope, MAX_ACTIVE_HABITS, MAX_HABITS_PER_USER } from '@habitual/shared';
+import { ErrorEnvelope, MAX_ACTIVE_HABITS, MAX_HABITS_PER_USER, type PutCheckIn } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -67,7 +67,7 @@ describe('plan limits', () => {
       method: 'PUT',
       url: `/api/v1/habits/${ids[FREE_LIMIT + 2]}/checkins/${yesterday}`,
       headers: { cookie: user.cookie },
-      payload: { status: 'done' },
+      payload: { status: 'done' } satisfies PutCheckIn,
     });
     expect(checkIn.statusCode, checkIn.body).toBe(200);
 

@@ -2,7 +2,7 @@
  * Billing through the API with the real `stripe` SDK talking to a fake Stripe on loopback:
  * checkout, portal, GET /billing, self-hosted mode, export and account deletion, config.
  */
-import { Billing, BillingRedirect, ErrorEnvelope, MAX_ACTIVE_HABITS } from '@habitual/shared';
+import { Billing, BillingRedirect, type CreateCheckout, ErrorEnvelope, MAX_ACTIVE_HABITS } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/app.js';
@@ -147,7 +147,7 @@ describe('POST /api/v1/billing/checkout', () => {
       method: 'POST',
       url: '/api/v1/billing/checkout',
       headers: { 'x-api-key': key },
-      payload: { interval: 'month' },
+      payload: { interval: 'month' } satisfies CreateCheckout,
     });
     expect(res.statusCode).toBe(403);
     expect(fake.requests).toHaveLength(0);
@@ -242,7 +242,7 @@ describe('self-hosted (no Stripe keys)', () => {
         method: 'POST' as const,
         url: '/api/v1/billing/checkout',
         headers: { cookie: user.cookie },
-        payload: { interval: 'month' },
+        payload: { interval: 'month' } satisfies CreateCheckout,
       },
       { method: 'POST' as const, url: '/api/v1/billing/portal', headers: { cookie: user.cookie } },
     ];

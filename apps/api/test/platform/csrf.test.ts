@@ -3,7 +3,7 @@
  * operation is called with the session cookie from an untrusted and a trusted Origin, with a
  * bearer token and no Origin, and with read and write API keys.
  */
-import { ErrorEnvelope } from '@habitual/shared';
+import { type CreateHabit, ErrorEnvelope, type PutCheckIn } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
@@ -29,8 +29,8 @@ type Spec = {
 
 const UNTRUSTED = 'http://evil.example';
 
-async function stateChangingOperations(): Promise<{ ops: Operation[]; trusted: string }> {
-  const { app, config } = await setup();
+async function stateChangingOperations(ctx: TestContext): Promise<{ ops: Operation[]; trusted: string }> {
+  const { app, config } = ctx;
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as Spec;
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(spec.paths)) {
@@ -62,7 +62,7 @@ async function world(ctx: TestContext) {
     method: 'POST',
     url: '/api/v1/habits',
     headers: { authorization: `Bearer ${user.token}` },
-    payload: { name: 'Read', startDate: '2026-01-01' },
+    payload: { name: 'Read', startDate: '2026-01-01' } satisfies CreateHabit,
   });
   expect(habit.statusCode, habit.body).toBe(201);
   const habitId = habit.json().id as string;
@@ -70,7 +70,7 @@ async function world(ctx: TestContext) {
     method: 'PUT',
     url: `/api/v1/habits/${habitId}/checkins/2026-01-01`,
     headers: { authorization: `Bearer ${user.token}` },
-    payload: { status: 'done' },
+    payload: { status: 'done' } satisfies PutCheckIn,
   });
   expect(checkIn.statusCode, checkIn.body).toBe(200);
   const key = await ctx.app.inject({
@@ -104,7 +104,9 @@ const codeOf = (res: LightMyRequestResponse) =>
   res.statusCode >= 400 ? ErrorEnvelope.parse(res.json()).error.code : null;
 
 describe('cross-site protection for cookie sessions', async () => {
-  const { ops, trusted } = await stateChangingOperations();
+  // One app for the file: every test builds worlds (users, habits, keys) of its own.
+  const ctx = await setup();
+  const { ops, trusted } = await stateChangingOperations(ctx);
 
   it('covers the state-changing operations of the spec', () => {
     expect(ops.length).toBeGreaterThan(10);
@@ -114,8 +116,6 @@ describe('cross-site protection for cookie sessions', async () => {
   it.each(ops.map((o) => [`${o.method} ${o.path}`, o] as const))(
     '%s: cookie from an untrusted Origin → 403; trusted Origin, bearer and a write key → as the route answers',
     async (_name, op) => {
-      const ctx = await setup();
-
       const attacked = await world(ctx);
       const refused = await call(ctx, op, attacked.params, { cookie: attacked.user.cookie, origin: UNTRUSTED });
       expect(refused.statusCode, refused.body).toBe(403);
@@ -148,7 +148,6 @@ describe('cross-site protection for cookie sessions', async () => {
   );
 
   it('without an Origin, a browser’s cross-site or same-site fetch metadata refuses the cookie; same-origin and scripts pass', async () => {
-    const ctx = await setup();
     const { user } = await world(ctx);
     const create = (headers: Record<string, string>) =>
       ctx.app.inject({
@@ -175,7 +174,6 @@ describe('cross-site protection for cookie sessions', async () => {
   });
 
   it("better-auth's own cookie writes (sign-out, change-password) refuse an untrusted Origin too", async () => {
-    const ctx = await setup();
     const { user } = await world(ctx);
     const post = (url: string, origin: string, payload: Record<string, unknown>) =>
       ctx.app.inject({
@@ -199,7 +197,6 @@ describe('cross-site protection for cookie sessions', async () => {
   });
 
   it('a text/plain or form body to a JSON route → 415, with or without a body', async () => {
-    const ctx = await setup();
     const { user } = await world(ctx);
     const cases = [
       { url: '/api/v1/insights?refresh=true', type: 'text/plain', payload: '' },

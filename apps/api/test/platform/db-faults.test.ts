@@ -3,7 +3,7 @@
  * proxy. These faults exist only on a networked database, so this file always runs against the
  * local PostgreSQL server (both passes of the suite), in a database of its own.
  */
-import { ErrorEnvelope, HealthReady } from '@habitual/shared';
+import { ErrorEnvelope, HealthReady, type PutCheckIn } from '@habitual/shared';
 import type { Response as InjectResponse } from 'light-my-request';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -70,7 +70,7 @@ function traffic(): Array<{ name: string; run: () => Promise<InjectResponse> }> 
           method: 'PUT',
           url: `/api/v1/habits/${habitId}/checkins/2026-01-15`,
           headers,
-          payload: { status: 'done' },
+          payload: { status: 'done' } satisfies PutCheckIn,
         }),
     },
     {

@@ -3,8 +3,9 @@
  * credentials (401), with another user's resource ids (404), and with malformed input (400);
  * none may answer 500. New routes join automatically: the list comes from the OpenAPI document.
  */
-import { ErrorEnvelope } from '@habitual/shared';
+import { type CreateHabit, ErrorEnvelope, type PutCheckIn } from '@habitual/shared';
 import { describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
 import { setup } from '../helpers/setup.js';
 import { signUp } from '../helpers/users.js';
 
@@ -16,8 +17,7 @@ interface Operation {
   hasPathParams: boolean;
 }
 
-async function securedOperations() {
-  const { app } = await setup();
+async function securedOperations(app: App) {
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown }>>;
   };
@@ -43,7 +43,9 @@ const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
 const PUBLIC_OPERATIONS = ['POST /api/v1/webhooks/stripe'];
 
 describe('security suite', async () => {
-  const all = await securedOperations();
+  // One app for the suite: every test signs up users of its own (or sends no credentials).
+  const { app } = await setup();
+  const all = await securedOperations(app);
   const ops = all.filter((o) => o.secured);
 
   it('covers every /api/v1 route, and every one of them but the Stripe webhook requires credentials', () => {
@@ -52,7 +54,6 @@ describe('security suite', async () => {
   });
 
   it.each(ops.map((o) => [`${o.method} ${o.path}`, o] as const))('%s: no credentials → 401', async (_name, op) => {
-    const { app } = await setup();
     const res = await app.inject({
       method: op.method as 'GET',
       url: fill(op.path, 'some-id'),
@@ -65,7 +66,6 @@ describe('security suite', async () => {
   it.each(ops.filter((o) => o.hasPathParams).map((o) => [`${o.method} ${o.path}`, o] as const))(
     "%s: another user's id → 404",
     async (_name, op) => {
-      const { app } = await setup();
       const owner = await signUp(app);
       const intruder = await signUp(app);
       // The ids that exist for the owner: their API key, their user id and their habit (with a
@@ -81,14 +81,14 @@ describe('security suite', async () => {
         method: 'POST',
         url: '/api/v1/habits',
         headers: { cookie: owner.cookie },
-        payload: { name: 'owned', startDate: '2026-01-01' },
+        payload: { name: 'owned', startDate: '2026-01-01' } satisfies CreateHabit,
       });
       const habitId = habit.json().id as string;
       const checkIn = await app.inject({
         method: 'PUT',
         url: `/api/v1/habits/${habitId}/checkins/2026-01-01`,
         headers: { cookie: owner.cookie },
-        payload: { status: 'done' },
+        payload: { status: 'done' } satisfies PutCheckIn,
       });
       expect(checkIn.statusCode).toBe(200);
       const ownedIds = [created.json().id as string, owner.id, habitId];
@@ -116,7 +116,6 @@ describe('security suite', async () => {
   it.each(ops.filter((o) => o.hasBody).map((o) => [`${o.method} ${o.path}`, o] as const))(
     '%s: malformed input → 400, never 500',
     async (_name, op) => {
-      const { app } = await setup();
       const user = await signUp(app);
       const bodies: Array<{ payload: string; type: string }> = [
         { payload: '{"unterminated": ', type: 'application/json' },
