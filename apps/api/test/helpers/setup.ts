@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
 import { type App, type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -81,17 +82,48 @@ export function testDatabase(): Promise<DatabaseHandle> {
 export async function openTestDatabase(options: { onQuery?: (query: string) => void } = {}): Promise<DatabaseHandle> {
   const url = inject('databaseUrl');
   if (url) return openPostgres({ url, poolMax: 4, ...options });
-  const snapshot = inject('pgliteSnapshot');
-  if (snapshot) {
-    snapshotBytes ??= readFile(snapshot);
-    return openPglite('memory', { ...options, loadDataDir: new Blob([await snapshotBytes]) });
-  }
+  return openMigratedPglite(options);
+}
+
+/**
+ * A migrated in-memory embedded database, whatever the run's database: loaded from the run's
+ * migrated dump (about a second) rather than made by initdb and the migrations (5–15 s).
+ */
+export async function openMigratedPglite(
+  options: { onQuery?: (query: string) => void } = {},
+): Promise<DatabaseHandle & { readonly client: PGlite }> {
+  const snapshot = await snapshotBlob();
+  if (snapshot) return openPglite('memory', { ...options, loadDataDir: snapshot });
   const handle = await openPglite('memory', options);
   await migratePgliteDatabase(handle.client);
   return handle;
 }
 
+/** Fills an empty folder with a migrated embedded database, as `npm run db:migrate` leaves it. */
+export async function migratedPgliteFolder(dir: string): Promise<void> {
+  const snapshot = await snapshotBlob();
+  if (snapshot) {
+    const pglite = await PGlite.create({ dataDir: dir, loadDataDir: snapshot });
+    await pglite.close();
+    return;
+  }
+  const handle = await openPglite(dir);
+  try {
+    await migratePgliteDatabase(handle.client);
+  } finally {
+    await handle.close();
+  }
+}
+
 let snapshotBytes: Promise<Buffer> | undefined;
+
+/** The dump global-setup made for this run (none on a PostgreSQL run). */
+async function snapshotBlob(): Promise<Blob | null> {
+  const snapshot = inject('pgliteSnapshot');
+  if (!snapshot) return null;
+  snapshotBytes ??= readFile(snapshot);
+  return new Blob([await snapshotBytes]);
+}
 
 export interface TestContext {
   app: App;

@@ -9,8 +9,8 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPayments } from '../../src/modules/payments/index.js';
-import { type DatabaseHandle, openPglite, openPostgres } from '../../src/platform/db/client.js';
-import { migratePgliteDatabase, migratePostgresDatabase } from '../../src/platform/db/migrate.js';
+import { type DatabaseHandle, openPostgres } from '../../src/platform/db/client.js';
+import { migratePostgresDatabase } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/logger.js';
 import {
   deliver,
@@ -24,7 +24,7 @@ import {
   upgrade,
 } from '../helpers/billing.js';
 import type { FakeStripe } from '../helpers/fake-stripe.js';
-import type { TestContext } from '../helpers/setup.js';
+import { openMigratedPglite, type TestContext } from '../helpers/setup.js';
 import { signUp, type TestUser } from '../helpers/users.js';
 
 const SUBSCRIPTION_PATH = /^\/v1\/subscriptions\/sub_/;
@@ -395,8 +395,7 @@ afterAll(async () => {
 async function ownDatabase(): Promise<DatabaseHandle> {
   const server = inject('serverUrl');
   if (!server) {
-    const handle = await openPglite('memory');
-    await migratePgliteDatabase(handle.client);
+    const handle = await openMigratedPglite();
     ownDatabases.push(() => handle.close());
     return handle;
   }

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/platform/db/client.js';
+import { openMigratedPglite } from '../helpers/setup.js';
 
 describe('the embedded database under concurrent statements', () => {
   it('lets the event loop turn between statements, so sockets are read and connections accepted meanwhile', async () => {
-    const database = await openPglite('memory');
+    // From the run's dump: an embedded database of its own without the seconds initdb takes.
+    const database = await openMigratedPglite();
     try {
       // One count per turn of the loop, taken in the check phase like the statements' own starts.
       let turn = 0;

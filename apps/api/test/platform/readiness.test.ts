@@ -6,9 +6,8 @@
 import { ErrorEnvelope, HealthReady } from '@habitual/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type DatabaseHandle, openPglite, openPostgres, sql } from '../../src/platform/db/client.js';
-import { migratePgliteDatabase } from '../../src/platform/db/migrate.js';
 import { shippedMigrations } from '../../src/platform/db/schema-status.js';
-import { setup } from '../helpers/setup.js';
+import { openMigratedPglite, setup } from '../helpers/setup.js';
 import { throwawayDatabase } from '../helpers/throwaway-postgres.js';
 import { randomIp, uniqueEmail } from '../helpers/users.js';
 
@@ -22,8 +21,7 @@ afterEach(async () => {
 
 async function openDatabase(kind: 'postgres' | 'pglite', migrated: boolean): Promise<DatabaseHandle> {
   if (kind === 'pglite') {
-    const handle = await openPglite('memory');
-    if (migrated) await migratePgliteDatabase(handle.client);
+    const handle = migrated ? await openMigratedPglite() : await openPglite('memory');
     cleanups.push(() => handle.close());
     return handle;
   }

@@ -14,9 +14,8 @@ import { describe, expect, inject, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { setRoleByEmail } from '../../src/modules/auth/index.js';
 import { openPglite } from '../../src/platform/db/client.js';
-import { migratePgliteDatabase } from '../../src/platform/db/migrate.js';
 import { setupBilling, upgrade } from '../helpers/billing.js';
-import { setup, type TestContext } from '../helpers/setup.js';
+import { migratedPgliteFolder, setup, type TestContext } from '../helpers/setup.js';
 import { createApiKey, signIn, signUp, type TestUser } from '../helpers/users.js';
 
 async function makeAdmin(ctx: Pick<TestContext, 'app' | 'database'>): Promise<TestUser> {
@@ -171,8 +170,8 @@ describe('npm run admin:grant / admin:revoke', () => {
       const dir = await mkdtemp(join(tmpdir(), 'habitual-admin-'));
       cleanup = () => rm(dir, { recursive: true, force: true });
       email = 'first-admin@example.com';
+      await migratedPgliteFolder(dir);
       const handle = await openPglite(dir);
-      await migratePgliteDatabase(handle.client);
       await handle.rows(sql`insert into "user" (id, name, email, email_verified, created_at, updated_at)
         values ('u-first-admin', 'First', ${email}, true, now(), now())`);
       await handle.close();
