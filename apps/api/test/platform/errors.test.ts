@@ -1,5 +1,5 @@
 import { ErrorEnvelope, errorCatalog } from '@habitual/shared';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { App } from '../../src/app.js';
 import { AppError } from '../../src/platform/app-error.js';
@@ -53,8 +53,13 @@ function expectEnvelope(body: unknown, code: keyof typeof errorCatalog, requestI
 }
 
 describe('the error envelope', () => {
+  // One app for the tests that only send requests; the body limit and the log capture get their own.
+  let app: App;
+  beforeAll(async () => {
+    ({ app } = await setup({ routes: probeRoutes }));
+  });
+
   it('names every invalid body field with its path', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const res = await app.inject({
       method: 'POST',
       url: '/probe/items',
@@ -68,7 +73,6 @@ describe('the error envelope', () => {
   });
 
   it('rejects a querystring that does not fit, naming the parameter', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     for (const url of ['/probe/items?limit=abc', '/probe/items?limit=1000', '/probe/items?limit=1&limit=2']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(400);
@@ -80,7 +84,6 @@ describe('the error envelope', () => {
   });
 
   it('answers absurd query strings with 4xx, never 500', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const urls = [
       `/probe/items?limit=${'9'.repeat(5000)}`,
       '/probe/items?__proto__[limit]=1',
@@ -96,7 +99,6 @@ describe('the error envelope', () => {
   });
 
   it('answers malformed JSON with 400 MALFORMED_BODY', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const res = await app.inject({
       method: 'POST',
       url: '/probe/items',
@@ -108,7 +110,6 @@ describe('the error envelope', () => {
   });
 
   it('answers an empty JSON body with 400 MALFORMED_BODY', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const res = await app.inject({
       method: 'POST',
       url: '/probe/items',
@@ -119,7 +120,6 @@ describe('the error envelope', () => {
   });
 
   it('answers a wrong content type with 415', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     for (const type of ['text/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const res = await app.inject({
         method: 'POST',
@@ -133,8 +133,8 @@ describe('the error envelope', () => {
   });
 
   it('answers a body over the limit with 413', async () => {
-    const { app } = await setup({ routes: probeRoutes, env: { BODY_LIMIT_BYTES: '2048' } });
-    const res = await app.inject({
+    const { app: limited } = await setup({ routes: probeRoutes, env: { BODY_LIMIT_BYTES: '2048' } });
+    const res = await limited.inject({
       method: 'POST',
       url: '/probe/items',
       payload: { name: 'a', frequency: { times: 1, days: 1 }, padding: 'x'.repeat(4096) },
@@ -144,7 +144,6 @@ describe('the error envelope', () => {
   });
 
   it('answers an unknown route with 404 and a known path with another method with 405 and Allow', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const missing = await app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
     expect(missing.statusCode).toBe(404);
     expectEnvelope(missing.json(), 'NOT_FOUND', missing.headers['x-request-id'] as string);
@@ -156,8 +155,8 @@ describe('the error envelope', () => {
   });
 
   it('masks unexpected errors as 500 INTERNAL and logs the cause under the request id', async () => {
-    const { app, logs } = await setup({ routes: probeRoutes });
-    const res = await app.inject({ method: 'GET', url: '/probe/boom' });
+    const { app: own, logs } = await setup({ routes: probeRoutes });
+    const res = await own.inject({ method: 'GET', url: '/probe/boom' });
     expect(res.statusCode).toBe(500);
     const error = expectEnvelope(res.json(), 'INTERNAL', res.headers['x-request-id'] as string);
     expect(error.message).toBe('Internal server error');
@@ -167,14 +166,12 @@ describe('the error envelope', () => {
   });
 
   it('turns a response that breaks its own schema into a masked 500', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const res = await app.inject({ method: 'GET', url: '/probe/bad-response' });
     expect(res.statusCode).toBe(500);
     expectEnvelope(res.json(), 'INTERNAL', res.headers['x-request-id'] as string);
   });
 
   it('carries structured details of an AppError with the status from the table', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const res = await app.inject({ method: 'GET', url: '/probe/conflict' });
     expect(res.statusCode).toBe(errorCatalog.CONFLICT.status);
     expect(expectEnvelope(res.json(), 'CONFLICT', res.headers['x-request-id'] as string).details).toEqual([
@@ -183,7 +180,6 @@ describe('the error envelope', () => {
   });
 
   it('never lets an undeclared field leave the server', async () => {
-    const { app } = await setup({ routes: probeRoutes });
     const res = await app.inject({ method: 'GET', url: '/probe/secret' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: 'u1' });
