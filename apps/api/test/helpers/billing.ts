@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { CreateCheckout } from '@habitual/shared';
 import Stripe from 'stripe';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
 import { FakeStripe } from './fake-stripe.js';
-import { type SetupOptions, setup, type TestContext } from './setup.js';
+import { onFileEnd, type SetupOptions, setup, type TestContext } from './setup.js';
 import type { TestUser } from './users.js';
 
 export const STRIPE_KEY = 'sk_test_habitual_fake_key';
@@ -11,12 +12,7 @@ export const WEBHOOK_SECRET = 'whsec_habitual_test_signing_secret';
 export const PRICES = { month: 'price_pro_monthly_test', year: 'price_pro_yearly_test' } as const;
 export const APP_URL = 'https://app.habitual.test';
 
-const fakes = new Set<FakeStripe>();
-afterAll(async () => {
-  await Promise.allSettled([...fakes].map((f) => f.close()));
-  fakes.clear();
-});
-
+/** A fake Stripe on loopback for this test, closed when the test file ends. */
 export async function startFakeStripe(): Promise<FakeStripe> {
   const fake = await FakeStripe.start({
     apiKey: STRIPE_KEY,
@@ -25,7 +21,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       { id: PRICES.year, interval: 'year' },
     ],
   });
-  fakes.add(fake);
+  onFileEnd(() => fake.close());
   return fake;
 }
 
@@ -110,7 +106,7 @@ export async function startCheckout(app: App, user: TestUser, interval: 'month' 
     method: 'POST',
     url: '/api/v1/billing/checkout',
     headers: { cookie: user.cookie },
-    payload: { interval },
+    payload: { interval } satisfies CreateCheckout,
   });
   expect(res.statusCode, res.body).toBe(200);
   const url = (res.json() as { url: string }).url;

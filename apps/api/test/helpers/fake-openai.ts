@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface FakeRequest {
   method: string;
@@ -75,25 +76,36 @@ export function errorReply(status: number, message: string, headers: Record<stri
   };
 }
 
+/**
+ * The fake provider of this test file: listening from `beforeAll`, back to `goodInsight` with no
+ * recorded requests before each test, closed when the file ends. Call it at the top of a file.
+ */
+export function useFakeOpenAI(): FakeOpenAI {
+  const fake = new FakeOpenAI();
+  beforeAll(() => fake.listen());
+  beforeEach(() => fake.reset());
+  afterAll(() => fake.close());
+  return fake;
+}
+
 export class FakeOpenAI {
   readonly requests: FakeRequest[] = [];
   private handler: FakeHandler = goodInsight;
-  private readonly server: Server;
+  private readonly server: Server = createServer((req, res) => {
+    void this.handle(req, res);
+  });
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  private constructor(server: Server) {
-    this.server = server;
+  /** A fake that is already listening, for a test that wants one of its own. */
+  static async start(): Promise<FakeOpenAI> {
+    const fake = new FakeOpenAI();
+    await fake.listen();
+    return fake;
   }
 
-  static async start(): Promise<FakeOpenAI> {
-    let fake: FakeOpenAI | undefined;
-    const server = createServer((req, res) => {
-      void fake?.handle(req, res);
-    });
-    fake = new FakeOpenAI(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return fake;
+  async listen(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
   }
 
   /** The base URL to put into OPENAI_BASE_URL. */
@@ -116,6 +128,7 @@ export class FakeOpenAI {
   }
 
   async close(): Promise<void> {
+    if (!this.server.listening) return;
     for (const timer of this.timers) clearTimeout(timer);
     this.server.closeAllConnections();
     this.server.close();

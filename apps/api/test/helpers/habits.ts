@@ -1,4 +1,4 @@
-import { HabitWithSummary } from '@habitual/shared';
+import { type CreateHabit, HabitWithSummary, type PutCheckIn, type UpdateMe } from '@habitual/shared';
 import { expect } from 'vitest';
 import type { App, Clock } from '../../src/app.js';
 import type { TestUser } from './users.js';
@@ -14,16 +14,20 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
   };
 }
 
-/** Small typed calls for the habits API as one user. */
+/**
+ * Small typed calls for the habits API as one user: `create`, `checkIn` and `setProfile` take the
+ * shared request types, so a test body that drifts from the contract fails to compile; `send`
+ * takes anything, for tests of invalid input.
+ */
 export function habitsApi(app: App, user: TestUser) {
   const headers = { cookie: user.cookie };
   return {
-    async create(payload: Record<string, unknown>) {
+    async create(payload: CreateHabit) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/habits', headers, payload });
       expect(res.statusCode, res.body).toBe(201);
       return HabitWithSummary.parse(res.json());
     },
-    async checkIn(habitId: string, date: string, payload: Record<string, unknown>) {
+    async checkIn(habitId: string, date: string, payload: PutCheckIn) {
       const res = await app.inject({
         method: 'PUT',
         url: `/api/v1/habits/${habitId}/checkins/${date}`,
@@ -39,7 +43,7 @@ export function habitsApi(app: App, user: TestUser) {
     send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
       return app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
     },
-    async setProfile(payload: { timezone?: string; dayStartHour?: number }) {
+    async setProfile(payload: UpdateMe) {
       const res = await app.inject({ method: 'PATCH', url: '/api/v1/me', headers, payload });
       expect(res.statusCode, res.body).toBe(200);
     },

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { SignInEmail, SignUpEmail } from '@habitual/shared';
 import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
 
@@ -42,7 +43,7 @@ export async function signUp(
     method: 'POST',
     url: '/api/auth/sign-up/email',
     remoteAddress: ip,
-    payload: { email, password, name: overrides.name ?? 'Test User' },
+    payload: { email, password, name: overrides.name ?? 'Test User' } satisfies SignUpEmail,
   });
   expect(res.statusCode, res.body).toBe(200);
   const body = res.json() as { user: { id: string } };
@@ -61,7 +62,7 @@ export async function signIn(app: App, email: string, password: string, ip = ran
     method: 'POST',
     url: '/api/auth/sign-in/email',
     remoteAddress: ip,
-    payload: { email, password },
+    payload: { email, password } satisfies SignInEmail,
   });
 }
 
