@@ -247,7 +247,7 @@ export const DEVELOPMENT_SECRET = 'habitual-development-secret-not-for-productio
 /**
  * Secrets that are or were published in this repository (defaults, examples, benchmarks). Anyone
  * can sign sessions and email-verification tokens with them, so production refuses them even
- * after they are gone from the files. test/config.test.ts checks the repository against this list.
+ * after they are gone from the files. test/platform/config.test.ts checks the repository against this list.
  */
 export const PUBLISHED_SECRETS: readonly string[] = [
   DEVELOPMENT_SECRET,
