@@ -6,6 +6,7 @@ import { createAuthInstance, createMailer, type Mailer, registerAuthModule } fro
 import { registerHabitsModule } from './modules/habits/index.js';
 import { registerInsightsModule } from './modules/insights/index.js';
 import { registerPaymentsModule } from './modules/payments/index.js';
+import { createRemindersModule } from './modules/reminders/index.js';
 import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import { type App, type Clock, systemClock } from './platform/app-types.js';
@@ -221,6 +222,32 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     now,
   });
   payments.registerUsage('aiInsightsThisMonth', (userId) => insights.aiInsightsThisMonth(userId));
+
+  // --- reminders (issue 14 part B) ---
+  // After the merge with part A: `mailOutbox` = the outbox, `await reminders.start(jobs)` when
+  // workers are on, users given `rescheduleUser` (time zone / day-start hour changes) and
+  // `reminders.account` among its account parts.
+  const reminders = createRemindersModule({
+    db: database.db,
+    habits,
+    users,
+    vapid: config.VAPID_PUBLIC_KEY
+      ? {
+          publicKey: config.VAPID_PUBLIC_KEY,
+          privateKey: config.VAPID_PRIVATE_KEY ?? '',
+          subject: config.VAPID_SUBJECT ?? '',
+        }
+      : null,
+    outbound: { allowLoopback: config.ALLOW_PRIVATE_OUTBOUND_URLS },
+    mailOutbox: null,
+    secret: config.BETTER_AUTH_SECRET,
+    appUrl: config.APP_URL,
+    now,
+    log: deps.logger,
+  });
+  await app.register(reminders.routes, { prefix: '/api/v1' });
+  app.decorate('reminders', { service: reminders.service, delivery: reminders.delivery });
+  // --- end reminders ---
 
   return app;
 }

@@ -1,0 +1,84 @@
+import type { AccountPart } from '../../platform/account.js';
+import type { Database } from '../../platform/db/client.js';
+import type { OutboundPolicy } from '../../platform/outbound-url.js';
+import type { HabitsService } from '../habits/index.js';
+import type { UsersService } from '../users/index.js';
+import { createReminderDelivery } from './delivery.js';
+import { deriveOneTapKey } from './domain/one-tap-token.js';
+import type { ReminderJobs, ReminderLog, ReminderMailOutbox } from './ports.js';
+import { createPushSender, type VapidKeys } from './push.js';
+import { createRemindersRepository } from './repository.js';
+import { remindersRoutes } from './routes.js';
+import { createRemindersService, toReminder } from './service.js';
+
+export type { ReminderDelivery, TickResult } from './delivery.js';
+export type { OutboxMail, ReminderJobs, ReminderMailOutbox } from './ports.js';
+export type { RemindersService } from './service.js';
+
+/** The job that drives `tick`; scheduled every minute when a job queue is given. */
+export const REMINDERS_TICK_JOB = 'reminders.tick';
+
+export interface RemindersModuleDeps {
+  db: Database;
+  habits: Pick<HabitsService, 'getHabit' | 'putCheckIn'>;
+  users: Pick<UsersService, 'getMe'>;
+  /** Null turns Web Push off (no VAPID keys): subscribing answers 503, push reminders are not sent. */
+  vapid: VapidKeys | null;
+  outbound: OutboundPolicy;
+  /** Email reminders go through the outbox; null sends push only. */
+  mailOutbox: ReminderMailOutbox | null;
+  /** The server secret; the one-tap signing key is derived from it. */
+  secret: string;
+  /** The web app, for the links in reminders (`/habits/:id`, `/one-tap?token=`). */
+  appUrl: string;
+  now: () => Date;
+  log: ReminderLog;
+}
+
+export function createRemindersModule(deps: RemindersModuleDeps) {
+  const repository = createRemindersRepository(deps.db);
+  const push = deps.vapid ? createPushSender({ vapid: deps.vapid, policy: deps.outbound }) : null;
+  const oneTapKey = deriveOneTapKey(deps.secret);
+  const service = createRemindersService({ ...deps, repository, push, oneTapKey });
+  const delivery = createReminderDelivery({ ...deps, repository, push, oneTapKey });
+
+  const account: AccountPart = {
+    exportSections: {
+      reminders: async function* (userId) {
+        for (const row of await repository.remindersOfUser(userId)) {
+          yield { habitId: row.habitId, ...toReminder(row, false) };
+        }
+      },
+      pushSubscriptions: async function* (userId) {
+        // Endpoints only: the keys are the browser's secrets.
+        for (const row of await repository.subscriptionsOf(userId)) {
+          yield { endpoint: row.endpoint, createdAt: row.createdAt.toISOString() };
+        }
+      },
+    },
+    deleteAccount: (userId, tx) => repository.deleteAllOf(userId, tx),
+  };
+
+  return {
+    service,
+    delivery,
+    routes: remindersRoutes(service),
+    account,
+    /** Runs `tick` every minute on the job queue (pg-boss de-duplicates the schedule across instances). */
+    async start(jobs: ReminderJobs): Promise<void> {
+      await jobs.work(REMINDERS_TICK_JOB, async () => {
+        await delivery.tick();
+      });
+      await jobs.schedule(REMINDERS_TICK_JOB, '* * * * *');
+    },
+  };
+}
+
+export type RemindersModule = ReturnType<typeof createRemindersModule>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The reminders use cases app.ts wired (for the worker process and tests: `tick(now)`, `rescheduleUser`). */
+    readonly reminders: Pick<RemindersModule, 'service' | 'delivery'>;
+  }
+}

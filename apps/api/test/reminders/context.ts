@@ -1,0 +1,81 @@
+import { expect } from 'vitest';
+import webpush from 'web-push';
+import type { App } from '../../src/app.js';
+import type { DatabaseHandle } from '../../src/platform/db/client.js';
+import type { FakePushService, FakeSubscription } from '../helpers/fake-push.js';
+import { fixedClock, habitsApi } from '../helpers/habits.js';
+import { setup } from '../helpers/setup.js';
+import { signUp, type TestUser } from '../helpers/users.js';
+
+const vapid = webpush.generateVAPIDKeys();
+
+/** Web Push on, loopback receivers allowed (the fake push service listens on 127.0.0.1). */
+export const PUSH_ENV: Record<string, string> = {
+  VAPID_PUBLIC_KEY: vapid.publicKey,
+  VAPID_PRIVATE_KEY: vapid.privateKey,
+  VAPID_SUBJECT: 'mailto:ops@example.com',
+  ALLOW_PRIVATE_OUTBOUND_URLS: 'true',
+};
+
+export type TestClock = ReturnType<typeof fixedClock>;
+
+/** One API instance with a clock the test moves; `database` shares another instance's database. */
+export async function reminderApp(at: string, database?: DatabaseHandle) {
+  const clock = fixedClock(at);
+  const { app } = await setup({ env: PUSH_ENV, deps: { clock }, ...(database ? { database } : {}) });
+  return { app, clock };
+}
+
+/** A signed-up user in `timezone`, with one browser subscribed to the fake push service. */
+export async function reminderUser(
+  app: App,
+  push: FakePushService,
+  profile: { timezone: string; dayStartHour?: number },
+) {
+  const user = await signUp(app);
+  const api = habitsApi(app, user);
+  await api.setProfile({ timezone: profile.timezone, dayStartHour: profile.dayStartHour ?? 0 });
+  const subscription = push.subscription();
+  const res = await api.send('POST', '/api/v1/me/push-subscriptions', subscription);
+  expect(res.statusCode, res.body).toBe(201);
+  return { user, api, subscription, ...remindersApi(app, user) };
+}
+
+export function remindersApi(app: App, user: TestUser) {
+  const headers = { cookie: user.cookie };
+  return {
+    async setReminders(habitId: string, reminders: Array<Record<string, unknown>>) {
+      const res = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/habits/${habitId}/reminders`,
+        headers,
+        payload: { reminders },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as {
+        reminders: Array<{ time: string; nextFireAt: string | null; nextFireDay: string | null }>;
+      };
+    },
+  };
+}
+
+/** The local days of the reminders a subscription received, in order. */
+export function daysPushed(push: FakePushService, subscription: FakeSubscription): string[] {
+  return push.to(subscription).map((r) => pushData(r.payload).day);
+}
+
+/** The `data` of a decrypted reminder push (a push that could not be decrypted fails the test). */
+export function pushData(payload: Record<string, unknown> | null): {
+  day: string;
+  habitId: string;
+  oneTapToken: string | null;
+} {
+  if (!payload) throw new Error('a push that could not be decrypted');
+  return payload.data as { day: string; habitId: string; oneTapToken: string | null };
+}
+
+/** Moves the clock and runs one tick at that instant. */
+export async function tickAt(app: App, clock: TestClock, iso: string) {
+  clock.set(iso);
+  return app.reminders.delivery.tick(new Date(iso));
+}
