@@ -1,10 +1,12 @@
+import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import webpush from 'web-push';
 import type { App } from '../../src/app.js';
-import type { DatabaseHandle } from '../../src/platform/db/client.js';
+import { type DatabaseHandle, openPostgres } from '../../src/platform/db/client.js';
 import type { FakePushService, FakeSubscription } from '../helpers/fake-push.js';
 import { fixedClock, habitsApi } from '../helpers/habits.js';
-import { setup } from '../helpers/setup.js';
+import { databaseKind, setup, testDatabase } from '../helpers/setup.js';
+import { throwawayDatabase } from '../helpers/throwaway-postgres.js';
 import { signUp, type TestUser } from '../helpers/users.js';
 
 const vapid = webpush.generateVAPIDKeys();
@@ -19,10 +21,34 @@ export const PUSH_ENV: Record<string, string> = {
 
 export type TestClock = ReturnType<typeof fixedClock>;
 
-/** One API instance with a clock the test moves; `database` shares another instance's database. */
-export async function reminderApp(at: string, database?: DatabaseHandle) {
+/**
+ * A database of this file's own. A tick claims every due reminder in its database, so files that
+ * tick at different test-clock instants must not share one (the run's PostgreSQL database is
+ * shared by every file; each PGlite file has its own already).
+ */
+export async function reminderDatabase(): Promise<{ database: DatabaseHandle; dispose(): Promise<void> }> {
+  if (databaseKind === 'pglite') return { database: await testDatabase(), dispose: async () => {} };
+  const throwaway = await throwawayDatabase();
+  const database = await openPostgres({ url: throwaway.url, poolMax: 4 });
+  return {
+    database,
+    async dispose() {
+      await database.close();
+      await throwaway.drop();
+    },
+  };
+}
+
+/** Starts a test with no reminders or deliveries left over from the previous one. */
+export async function clearReminders(database: DatabaseHandle): Promise<void> {
+  await database.db.execute(sql`delete from reminder_deliveries`);
+  await database.db.execute(sql`delete from habit_reminders`);
+}
+
+/** One API instance on `database`, with a clock the test moves. */
+export async function reminderApp(database: DatabaseHandle, at: string) {
   const clock = fixedClock(at);
-  const { app } = await setup({ env: PUSH_ENV, deps: { clock }, ...(database ? { database } : {}) });
+  const { app } = await setup({ env: PUSH_ENV, deps: { clock }, database });
   return { app, clock };
 }
 

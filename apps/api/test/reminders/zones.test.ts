@@ -4,16 +4,24 @@
  * by hand from the zones' rules (2026: Berlin springs forward on 29 March at 01:00Z and falls back
  * on 25 October at 01:00Z; New York on 8 March at 07:00Z and 1 November at 06:00Z).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { FakePushService } from '../helpers/fake-push.js';
-import { daysPushed, reminderApp, reminderUser, tickAt } from './context.js';
+import { clearReminders, daysPushed, reminderApp, reminderDatabase, reminderUser, tickAt } from './context.js';
 
 let push: FakePushService;
+let database: DatabaseHandle;
+let dispose: () => Promise<void>;
 beforeAll(async () => {
   push = await FakePushService.start();
+  ({ database, dispose } = await reminderDatabase());
+});
+beforeEach(async () => {
+  await clearReminders(database);
 });
 afterAll(async () => {
   await push.close();
+  await dispose();
 });
 
 interface Case {
@@ -112,7 +120,7 @@ const cases: Case[] = [
 describe('reminders at local time, through tick(now)', () => {
   for (const c of cases) {
     it(c.name, async () => {
-      const { app, clock } = await reminderApp(c.start);
+      const { app, clock } = await reminderApp(database, c.start);
       const u = await reminderUser(app, push, { timezone: c.timezone, dayStartHour: c.dayStartHour ?? 0 });
       const habit = await u.api.create({ name: 'Stretch' });
       await u.setReminders(habit.id, [
