@@ -9,7 +9,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { habitReminders } from '../../src/modules/reminders/schema.js';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { FakePushService } from '../helpers/fake-push.js';
-import { clearReminders, daysPushed, reminderApp, reminderDatabase, reminderUser, tickAt } from './context.js';
+import {
+  clearReminders,
+  daysPushed,
+  pushData,
+  reminderApp,
+  reminderDatabase,
+  reminderUser,
+  tickAt,
+} from './context.js';
 
 let push: FakePushService;
 let database: DatabaseHandle;
@@ -56,7 +64,7 @@ describe('onlyIfNotDone', () => {
     const result = await tickAt(app, clock, NINE_AM);
 
     expect(result).toMatchObject({ claimed: 5, sent: 2, skipped: 3 });
-    const habits = push.to(u.subscription).map((r) => (r.payload?.data as { habitId: string }).habitId);
+    const habits = push.to(u.subscription).map((r) => pushData(r.payload).habitId);
     expect(habits.sort()).toEqual([open.id, always.id].sort());
   });
 });
