@@ -26,14 +26,27 @@ export type TestClock = ReturnType<typeof fixedClock>;
  * tick at different test-clock instants must not share one (the run's PostgreSQL database is
  * shared by every file; each PGlite file has its own already).
  */
-export async function reminderDatabase(): Promise<{ database: DatabaseHandle; dispose(): Promise<void> }> {
-  if (databaseKind === 'pglite') return { database: await testDatabase(), dispose: async () => {} };
+export async function reminderDatabase(): Promise<{
+  database: DatabaseHandle;
+  /** A second handle on the same database (its own pool on PostgreSQL; PGlite has one connection). */
+  another(): Promise<DatabaseHandle>;
+  dispose(): Promise<void>;
+}> {
+  if (databaseKind === 'pglite') {
+    const database = await testDatabase();
+    return { database, another: async () => database, dispose: async () => {} };
+  }
   const throwaway = await throwawayDatabase();
-  const database = await openPostgres({ url: throwaway.url, poolMax: 4 });
+  const handles = [await openPostgres({ url: throwaway.url, poolMax: 4 })];
   return {
-    database,
+    database: handles[0] as DatabaseHandle,
+    async another() {
+      const handle = await openPostgres({ url: throwaway.url, poolMax: 4 });
+      handles.push(handle);
+      return handle;
+    },
     async dispose() {
-      await database.close();
+      await Promise.all(handles.map((h) => h.close()));
       await throwaway.drop();
     },
   };
