@@ -37,7 +37,7 @@ export const ReminderInput = z
       .describe("Skip the reminder when the habit's day is already done, skipped, or automatic by its frequency."),
     channels: uniqueList(ReminderChannel, 'channel', 2).describe('Where the reminder is delivered.'),
   })
-  .meta({ id: 'ReminderInput' });
+  .meta({ id: 'ReminderSetting' });
 export type ReminderInput = z.input<typeof ReminderInput>;
 
 export const PutReminders = z
@@ -142,7 +142,7 @@ export const PushSubscriptionInput = z
     }),
   })
   .meta({
-    id: 'PushSubscriptionInput',
+    id: 'BrowserPushSubscription',
     description: "The browser's `PushSubscription` as JSON (`JSON.stringify(subscription)`).",
     examples: [
       {

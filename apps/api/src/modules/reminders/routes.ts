@@ -19,8 +19,19 @@ import { actorOf } from '../auth/index.js';
 import type { RemindersService } from './service.js';
 
 const TAGS = ['Reminders'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function remindersRoutes(reminders: RemindersService): FastifyPluginAsyncZod {
+  /**
+   * Another user's habit answers 404 whatever the body holds (DESIGN §4: never reveal it, not
+   * even through a 400). Runs after the auth guard, before validation; a malformed id is left to
+   * validation.
+   */
+  const ownHabitFirst = async (request: { actor: { userId: string } | null; params: unknown }) => {
+    const habitId = (request.params as { habitId?: string }).habitId;
+    if (request.actor && habitId && UUID.test(habitId)) await reminders.assertOwnHabit(request.actor.userId, habitId);
+  };
+
   return async (app) => {
     app.get(
       '/habits/:habitId/reminders',
@@ -43,6 +54,7 @@ export function remindersRoutes(reminders: RemindersService): FastifyPluginAsync
       '/habits/:habitId/reminders',
       {
         config: { auth: { level: 'user', access: 'write' }, errors: ['NOT_FOUND'] },
+        preValidation: ownHabitFirst,
         schema: {
           operationId: 'putHabitReminders',
           tags: TAGS,
@@ -60,6 +72,7 @@ export function remindersRoutes(reminders: RemindersService): FastifyPluginAsync
       '/habits/:habitId/reminders/snooze',
       {
         config: { auth: { level: 'user', access: 'write' }, errors: ['NOT_FOUND', 'CONFLICT'] },
+        preValidation: ownHabitFirst,
         schema: {
           operationId: 'snoozeHabitReminder',
           tags: TAGS,

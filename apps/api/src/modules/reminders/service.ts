@@ -80,6 +80,11 @@ export function createRemindersService(deps: RemindersServiceDeps) {
   }
 
   return {
+    /** NOT_FOUND unless the habit exists and is the user's. */
+    async assertOwnHabit(userId: string, habitId: string): Promise<void> {
+      await deps.habits.getHabit(userId, habitId);
+    },
+
     async getReminders(userId: string, habitId: string): Promise<ReminderList> {
       const habit = await deps.habits.getHabit(userId, habitId);
       const rows = await repo.remindersOfHabit(userId, habitId);
