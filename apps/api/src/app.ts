@@ -6,7 +6,7 @@ import { createAuthInstance, createMailer, type Mailer, registerAuthModule } fro
 import { registerHabitsModule } from './modules/habits/index.js';
 import { registerInsightsModule } from './modules/insights/index.js';
 import { registerPaymentsModule } from './modules/payments/index.js';
-import { createRemindersModule } from './modules/reminders/index.js';
+import { createRemindersModule, type ReminderMailOutbox } from './modules/reminders/index.js';
 import { registerUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import { type App, type Clock, systemClock } from './platform/app-types.js';
@@ -40,6 +40,8 @@ export interface AppDeps {
   docs?: boolean;
   /** Sends verification and password-reset mail; default from SMTP_URL (see createMailer). */
   mailer?: Mailer;
+  /** Reminders: the mail outbox for email reminders and the digest (until part A's outbox is wired here). */
+  mailOutbox?: ReminderMailOutbox;
 }
 
 declare module 'fastify' {
@@ -231,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: database.db,
     habits,
     users,
+    insights,
     vapid: config.VAPID_PUBLIC_KEY
       ? {
           publicKey: config.VAPID_PUBLIC_KEY,
@@ -239,14 +242,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         }
       : null,
     outbound: { allowLoopback: config.ALLOW_PRIVATE_OUTBOUND_URLS },
-    mailOutbox: null,
+    mailOutbox: deps.mailOutbox ?? null,
     secret: config.BETTER_AUTH_SECRET,
     appUrl: config.APP_URL,
     now,
     log: deps.logger,
   });
   await app.register(reminders.routes, { prefix: '/api/v1' });
-  app.decorate('reminders', { service: reminders.service, delivery: reminders.delivery });
+  app.decorate('reminders', reminders);
   // --- end reminders ---
 
   return app;

@@ -185,3 +185,26 @@ export const OneTapCheckIn = z
   })
   .meta({ id: 'OneTapCheckIn' });
 export type OneTapCheckIn = z.infer<typeof OneTapCheckIn>;
+
+export const PutDigest = z
+  .strictObject({
+    enabled: z.boolean().describe('Send the daily digest.'),
+    time: TimeOfDay.optional().describe('Local time to send it (`HH:MM`); required when `enabled` is true.'),
+  })
+  .refine((v) => !v.enabled || v.time !== undefined, { message: 'is required when `enabled` is true', path: ['time'] })
+  .meta({ id: 'PutDigest', examples: [{ enabled: true, time: '07:30' }, { enabled: false }] });
+export type PutDigest = z.infer<typeof PutDigest>;
+
+export const DigestSettings = z
+  .object({
+    enabled: z.boolean(),
+    time: z.string().nullable().describe('`HH:MM`, local time; null when off.'),
+    nextSendAt: z.iso.datetime().nullable().describe('When the next digest goes out (UTC); null when off.'),
+  })
+  .meta({
+    id: 'DigestSettings',
+    description:
+      "The daily digest: one mail a day at a local time, with today's habits still due, streaks at risk (done up to yesterday, open today) and streak records reached.",
+    examples: [{ enabled: true, time: '07:30', nextSendAt: '2026-11-30T06:30:00.000Z' }],
+  });
+export type DigestSettings = z.infer<typeof DigestSettings>;

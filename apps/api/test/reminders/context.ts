@@ -2,10 +2,14 @@ import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import webpush from 'web-push';
 import type { App } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { CapturingMailer } from '../../src/modules/auth/index.js';
 import { type DatabaseHandle, openPostgres } from '../../src/platform/db/client.js';
+import { createLogger } from '../../src/platform/logger.js';
 import type { FakePushService, FakeSubscription } from '../helpers/fake-push.js';
 import { fixedClock, habitsApi } from '../helpers/habits.js';
-import { databaseKind, setup, testDatabase } from '../helpers/setup.js';
+import { databaseKind, LogCapture, setup, TEST_ENV, testDatabase } from '../helpers/setup.js';
 import { throwawayDatabase } from '../helpers/throwaway-postgres.js';
 import { signUp, type TestUser } from '../helpers/users.js';
 
@@ -56,6 +60,7 @@ export async function reminderDatabase(): Promise<{
 export async function clearReminders(database: DatabaseHandle): Promise<void> {
   await database.db.execute(sql`delete from reminder_deliveries`);
   await database.db.execute(sql`delete from habit_reminders`);
+  await database.db.execute(sql`delete from digest_preferences`);
 }
 
 /** One API instance on `database`, with a clock the test moves. */
@@ -63,6 +68,39 @@ export async function reminderApp(database: DatabaseHandle, at: string) {
   const clock = fixedClock(at);
   const { app } = await setup({ env: PUSH_ENV, deps: { clock }, database });
   return { app, clock };
+}
+
+export interface OutboxRecord {
+  to: string;
+  subject: string;
+  text: string;
+  kind: string;
+  dedupeKey?: string;
+}
+
+/**
+ * One API instance whose mail outbox records what is enqueued. The outbox of the job system
+ * (issue 14, part A) replaces this port at the merge; until then this is the only way to see the
+ * email channel and the digest from a test.
+ */
+export async function reminderAppWithOutbox(database: DatabaseHandle, at: string) {
+  const clock = fixedClock(at);
+  const outbox: OutboxRecord[] = [];
+  const config = loadConfig({ ...TEST_ENV, ...PUSH_ENV });
+  const app = await buildApp({
+    config,
+    database,
+    logger: createLogger(config, new LogCapture().stream),
+    mailer: new CapturingMailer(),
+    clock,
+    mailOutbox: {
+      async enqueue(mail) {
+        outbox.push({ ...mail });
+      },
+    },
+  });
+  await app.ready();
+  return { app, clock, outbox };
 }
 
 /** A signed-up user in `timezone`, with one browser subscribed to the fake push service. */

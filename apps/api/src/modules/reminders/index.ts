@@ -2,8 +2,11 @@ import type { AccountPart } from '../../platform/account.js';
 import type { Database } from '../../platform/db/client.js';
 import type { OutboundPolicy } from '../../platform/outbound-url.js';
 import type { HabitsService } from '../habits/index.js';
+import type { InsightsService } from '../insights/index.js';
 import type { UsersService } from '../users/index.js';
 import { createReminderDelivery } from './delivery.js';
+import { createDigests } from './digest.js';
+import { createDigestRepository } from './digest-repository.js';
 import { deriveOneTapKey } from './domain/one-tap-token.js';
 import type { ReminderJobs, ReminderLog, ReminderMailOutbox } from './ports.js';
 import { createPushSender, type VapidKeys } from './push.js';
@@ -12,6 +15,7 @@ import { remindersRoutes } from './routes.js';
 import { createRemindersService, toReminder } from './service.js';
 
 export type { ReminderDelivery, TickResult } from './delivery.js';
+export type { Digests } from './digest.js';
 export type { OutboxMail, ReminderJobs, ReminderMailOutbox } from './ports.js';
 export type { RemindersService } from './service.js';
 
@@ -22,6 +26,8 @@ export interface RemindersModuleDeps {
   db: Database;
   habits: Pick<HabitsService, 'getHabit' | 'putCheckIn'>;
   users: Pick<UsersService, 'getMe'>;
+  /** The statistics summary the daily digest is built from. */
+  insights: Pick<InsightsService, 'summary'>;
   /** Null turns Web Push off (no VAPID keys): subscribing answers 503, push reminders are not sent. */
   vapid: VapidKeys | null;
   outbound: OutboundPolicy;
@@ -41,6 +47,21 @@ export function createRemindersModule(deps: RemindersModuleDeps) {
   const oneTapKey = deriveOneTapKey(deps.secret);
   const service = createRemindersService({ ...deps, repository, push, oneTapKey });
   const delivery = createReminderDelivery({ ...deps, repository, push, oneTapKey });
+  const digestRepository = createDigestRepository(deps.db);
+  const digests = createDigests({ ...deps, repository: digestRepository });
+
+  /** Recomputes the user's reminders and digest after a change of time zone or day-start hour. */
+  async function rescheduleUser(userId: string): Promise<void> {
+    await service.rescheduleUser(userId);
+    await digests.rescheduleUser(userId);
+  }
+
+  /** One minute's work: due reminders, then due digests. */
+  async function tick(now?: Date) {
+    const reminders = await delivery.tick(now);
+    const digestsSent = await digests.sendDue(now);
+    return { ...reminders, digests: digestsSent };
+  }
 
   const account: AccountPart = {
     exportSections: {
@@ -49,6 +70,9 @@ export function createRemindersModule(deps: RemindersModuleDeps) {
           yield { habitId: row.habitId, ...toReminder(row, false) };
         }
       },
+      digest: async function* (userId) {
+        yield await digests.get(userId);
+      },
       pushSubscriptions: async function* (userId) {
         // Endpoints only: the keys are the browser's secrets.
         for (const row of await repository.subscriptionsOf(userId)) {
@@ -56,18 +80,24 @@ export function createRemindersModule(deps: RemindersModuleDeps) {
         }
       },
     },
-    deleteAccount: (userId, tx) => repository.deleteAllOf(userId, tx),
+    deleteAccount: async (userId, tx) => {
+      await repository.deleteAllOf(userId, tx);
+      await digestRepository.removeIn(userId, tx);
+    },
   };
 
   return {
     service,
     delivery,
-    routes: remindersRoutes(service),
+    digests,
+    rescheduleUser,
+    tick,
+    routes: remindersRoutes(service, digests),
     account,
     /** Runs `tick` every minute on the job queue (pg-boss de-duplicates the schedule across instances). */
     async start(jobs: ReminderJobs): Promise<void> {
       await jobs.work(REMINDERS_TICK_JOB, async () => {
-        await delivery.tick();
+        await tick();
       });
       await jobs.schedule(REMINDERS_TICK_JOB, '* * * * *');
     },
@@ -79,6 +109,6 @@ export type RemindersModule = ReturnType<typeof createRemindersModule>;
 declare module 'fastify' {
   interface FastifyInstance {
     /** The reminders use cases app.ts wired (for the worker process and tests: `tick(now)`, `rescheduleUser`). */
-    readonly reminders: Pick<RemindersModule, 'service' | 'delivery'>;
+    readonly reminders: Pick<RemindersModule, 'service' | 'delivery' | 'digests' | 'rescheduleUser' | 'tick'>;
   }
 }

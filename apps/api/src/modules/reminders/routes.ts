@@ -1,12 +1,14 @@
 import {
   CheckIn,
   DeletePushSubscription,
+  DigestSettings,
   HabitParams,
   MAX_PUSH_SUBSCRIPTIONS_PER_USER,
   MAX_REMINDERS_PER_HABIT,
   OneTapCheckIn,
   PushSubscription,
   PushSubscriptionInput,
+  PutDigest,
   PutReminders,
   ReminderList,
   SnoozedReminder,
@@ -16,12 +18,13 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/index.js';
+import type { Digests } from './digest.js';
 import type { RemindersService } from './service.js';
 
 const TAGS = ['Reminders'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function remindersRoutes(reminders: RemindersService): FastifyPluginAsyncZod {
+export function remindersRoutes(reminders: RemindersService, digests: Digests): FastifyPluginAsyncZod {
   /**
    * Another user's habit answers 404 whatever the body holds (DESIGN §4: never reveal it, not
    * even through a 400). Runs after the auth guard, before validation; a malformed id is left to
@@ -136,6 +139,38 @@ export function remindersRoutes(reminders: RemindersService): FastifyPluginAsync
         await reminders.unsubscribe(actorOf(request).userId, request.body.endpoint);
         return reply.code(204).send();
       },
+    );
+
+    app.get(
+      '/me/digest',
+      {
+        config: { auth: { level: 'user' } },
+        schema: {
+          operationId: 'getDigestSettings',
+          tags: TAGS,
+          summary: 'My daily digest setting',
+          description: 'Whether the daily digest mail is on, its local time, and when the next one goes out.',
+          response: { 200: DigestSettings.describe('The digest setting.') },
+        },
+      },
+      async (request) => digests.get(actorOf(request).userId),
+    );
+
+    app.put(
+      '/me/digest',
+      {
+        config: { auth: { level: 'user', access: 'write' } },
+        schema: {
+          operationId: 'putDigestSettings',
+          tags: TAGS,
+          summary: 'Turn the daily digest on or off',
+          description:
+            '`{ "enabled": true, "time": "07:30" }` sends one mail a day at that local time (time zone and day-start hour of the profile): today\'s habits still due, streaks at risk (done up to yesterday, open today) and streak records reached, from the same statistics as `GET /api/v1/insights/summary`. No mail on a day without active habits. `{ "enabled": false }` turns it off.',
+          body: PutDigest,
+          response: { 200: DigestSettings.describe('The digest setting.') },
+        },
+      },
+      async (request) => digests.put(actorOf(request).userId, request.body),
     );
 
     app.post(

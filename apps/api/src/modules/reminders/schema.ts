@@ -121,3 +121,27 @@ export const oneTapUses = pgTable(
   },
   (t) => [index('one_tap_uses_expires_idx').on(t.expiresAt), index('one_tap_uses_user_idx').on(t.userId)],
 );
+
+/**
+ * The daily digest, opt-in per user (a row means on): a mail at a local time with today's habits
+ * still due, streaks at risk and records reached. Kept here, keyed by user, rather than as
+ * profile columns of the users module.
+ */
+export const digestPreferences = pgTable(
+  'digest_preferences',
+  {
+    userId: text()
+      .primaryKey()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    minuteOfDay: smallint().notNull(),
+    timezone: text().notNull(),
+    dayStartHour: smallint().notNull(),
+    nextSendAt: timestamp({ withTimezone: true }).notNull(),
+    nextSendDay: date({ mode: 'string' }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('digest_preferences_next_send_idx').on(t.nextSendAt),
+    check('digest_preferences_minute_check', sql`${t.minuteOfDay} between 0 and 1439`),
+  ],
+);
