@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
-  BETTER_AUTH_SECRET: 'Zk3p9Qw7Lr2Xv8Nc4Ty6Hb1Md5Js0Ga-unique',
+  // Random per run: a literal secret in the repository would count as published.
+  BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
   SMTP_URL: 'smtp://mail.example.com:587',
 };
 
