@@ -6,7 +6,7 @@
 
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { habitReminders } from '../../src/modules/reminders/schema.js';
+import { habitReminders, reminderDeliveries } from '../../src/modules/reminders/schema.js';
 import type { DatabaseHandle } from '../../src/platform/db/client.js';
 import { FakePushService } from '../helpers/fake-push.js';
 import {
@@ -203,5 +203,29 @@ describe('at most once, and not zero times', () => {
     expect(await tickAt(app, clock, '2026-06-15T07:02:00.000Z')).toMatchObject({ claimed: 1, sent: 1 });
     await tickAt(app, clock, '2026-06-15T07:05:00.000Z');
     expect(daysPushed(push, u.subscription)).toEqual(['2026-06-15']);
+  });
+});
+
+describe('housekeeping', () => {
+  it('drops finished deliveries whose fire is over 30 days old and keeps pending ones', async () => {
+    const { app, clock } = await reminderApp(database, '2026-06-15T05:00:00.000Z');
+    const u = await reminderUser(app, push, BERLIN);
+    const habit = await u.api.create({ name: 'Daily' });
+    await u.setReminders(habit.id, [nine()]);
+    await tickAt(app, clock, NINE_AM);
+    // The next day's delivery is claimed by an instance that dies and is never taken over.
+    await app.reminders.delivery.claimDue(new Date('2026-06-16T07:00:00.000Z'));
+    const rows = async () =>
+      (await database.db.select().from(reminderDeliveries).where(eq(reminderDeliveries.userId, u.user.id)))
+        .map((d) => [d.day, d.state])
+        .sort();
+    expect(await rows()).toEqual([
+      ['2026-06-15', 'sent'],
+      ['2026-06-16', 'pending'],
+    ]);
+
+    // 15 July 07:01Z: the 15 June fire (07:00Z) is more than 30 days old, the 16 June one is not.
+    await app.reminders.delivery.cleanup(new Date('2026-07-15T07:01:00.000Z'));
+    expect(await rows()).toEqual([['2026-06-16', 'pending']]);
   });
 });

@@ -54,6 +54,7 @@ export function createReminderDelivery(deps: DeliveryDeps) {
       const { batch, rows } = await repo.transaction(async (tx) => {
         const due = await repo.lockDue(now, CLAIM_BATCH, tx);
         const deliveries: NewDeliveryRow[] = [];
+        const advanced: Array<{ id: string; nextFireAt: Date; nextFireDay: string }> = [];
         for (const r of due) {
           const late = now.getTime() - r.nextFireAt.getTime() > LATE_LIMIT_MS;
           deliveries.push({
@@ -75,8 +76,9 @@ export function createReminderDelivery(deps: DeliveryDeps) {
           const from = Math.max(r.nextFireAt.getTime() + 1, now.getTime() - LATE_LIMIT_MS);
           const clock = { timezone: r.timezone, dayStartHour: r.dayStartHour };
           const next = nextFireAtOrAfter(scheduleOf(r), clock, new Date(from));
-          if (next) await repo.setSchedule(r.id, { nextFireAt: next.at, nextFireDay: next.day }, tx);
+          if (next) advanced.push({ id: r.id, nextFireAt: next.at, nextFireDay: next.day });
         }
+        await repo.setNextFires(advanced, tx);
         const inserted = await repo.insertDeliveries(deliveries, tx);
         return { batch: due.length, rows: inserted.filter((d) => d.state === 'pending') };
       });
@@ -197,6 +199,11 @@ export function createReminderDelivery(deps: DeliveryDeps) {
 
   return {
     claimDue,
+
+    /** Daily housekeeping: deliveries older than 30 days, one-tap records past their expiry. */
+    async cleanup(now: Date = deps.now()): Promise<void> {
+      await repo.cleanup(new Date(now.getTime() - 30 * 86_400_000), now);
+    },
 
     /** Claims and delivers every due reminder, and takes over deliveries abandoned by a dead instance. */
     async tick(now: Date = deps.now()): Promise<TickResult> {

@@ -21,6 +21,8 @@ export type { RemindersService } from './service.js';
 
 /** The job that drives `tick`; scheduled every minute when a job queue is given. */
 export const REMINDERS_TICK_JOB = 'reminders.tick';
+/** Daily housekeeping of old deliveries and used one-tap links (03:17 UTC). */
+export const REMINDERS_CLEANUP_JOB = 'reminders.cleanup';
 
 export interface RemindersModuleDeps {
   db: Database;
@@ -100,6 +102,10 @@ export function createRemindersModule(deps: RemindersModuleDeps) {
         await tick();
       });
       await jobs.schedule(REMINDERS_TICK_JOB, '* * * * *');
+      await jobs.work(REMINDERS_CLEANUP_JOB, async () => {
+        await delivery.cleanup();
+      });
+      await jobs.schedule(REMINDERS_CLEANUP_JOB, '17 3 * * *');
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
 import { habitReminders, oneTapUses, pushSubscriptions, reminderDeliveries } from './schema.js';
 
@@ -63,6 +63,28 @@ export function createRemindersRepository(db: Database) {
       tx: Db = db,
     ): Promise<void> {
       await tx.update(habitReminders).set(patch).where(eq(habitReminders.id, id));
+    },
+
+    /** Advances many reminders in one statement (a claim batch). */
+    async setNextFires(rows: Array<{ id: string; nextFireAt: Date; nextFireDay: string }>, tx: Tx): Promise<void> {
+      if (rows.length === 0) return;
+      const values = sql.join(
+        rows.map((r) => sql`(${r.id}::uuid, ${r.nextFireAt.toISOString()}::timestamptz, ${r.nextFireDay}::date)`),
+        sql`, `,
+      );
+      await tx.execute(sql`
+        update habit_reminders as r
+        set next_fire_at = v.at, next_fire_day = v.day
+        from (values ${values}) as v(id, at, day)
+        where r.id = v.id`);
+    },
+
+    /** Drops finished deliveries that fired before `before` and one-tap records past their expiry. */
+    async cleanup(before: Date, now: Date): Promise<void> {
+      await db
+        .delete(reminderDeliveries)
+        .where(and(lt(reminderDeliveries.fireAt, before), ne(reminderDeliveries.state, 'pending')));
+      await db.delete(oneTapUses).where(lt(oneTapUses.expiresAt, now));
     },
 
     /** Due reminders, locked for this transaction; rows another instance holds are passed over. */
