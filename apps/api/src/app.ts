@@ -6,7 +6,8 @@ import { createAuthInstance, createAuthModule, createMailer, type Mailer } from 
 import { createHabitsModule } from './modules/habits/index.js';
 import { createInsightsModule } from './modules/insights/index.js';
 import { createEntitlementsModule, createPaymentsModule } from './modules/payments/index.js';
-import { createUsersModule } from './modules/users/index.js';
+import { createRemindersModule, type ReminderMailOutbox } from './modules/reminders/index.js';
+import { createProfileReader, createUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import { type App, type Clock, systemClock } from './platform/app-types.js';
 import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   docs?: boolean;
   /** Sends verification and password-reset mail; default from SMTP_URL (see createMailer). */
   mailer?: Mailer;
+  /** The mail outbox for email reminders and the digest; without it reminders go by push only. */
+  mailOutbox?: ReminderMailOutbox;
 }
 
 declare module 'fastify' {
@@ -107,9 +110,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // The auth policy first (it sees every route), then the routes in the order the spec lists them.
   await app.register(modules.auth.policy);
   await app.register(modules.auth.mount);
-  for (const m of [modules.auth, modules.users, modules.payments, modules.habits, modules.insights]) {
+  for (const m of [
+    modules.auth,
+    modules.users,
+    modules.payments,
+    modules.habits,
+    modules.insights,
+    modules.reminders,
+  ]) {
     await app.register(m.routes, { prefix: '/api/v1' });
   }
+  // The worker process and the tests drive `tick(now)` through this.
+  app.decorate('reminders', modules.reminders);
 
   return app;
 }
@@ -219,8 +231,9 @@ function sharedRateCounter(
  * Builds the modules in dependency order, each given the others' narrow interfaces: auth (with
  * better-auth and its mailer);
  * entitlements (plans and the stored subscription status); habits, limited by entitlements;
- * insights, reading habits; payments, shown the usage habits and insights count; users, given
- * every module's part in an account's export and deletion.
+ * insights, reading habits; payments, shown the usage habits and insights count; reminders,
+ * reading habits, profiles and the insights summary; users, given every module's part in an
+ * account's export and deletion, and told reminders to reschedule when a user's clock changes.
  */
 async function createModules(deps: AppDeps, shared: { rateCounter: RateCounter; now: () => Date }) {
   const { config, database, logger } = deps;
@@ -256,16 +269,36 @@ async function createModules(deps: AppDeps, shared: { rateCounter: RateCounter; 
     now,
     log: deps.logger,
   });
+  const reminders = createRemindersModule({
+    db,
+    habits: habits.service,
+    users: createProfileReader(auth.accounts),
+    insights: insights.service,
+    vapid: config.VAPID_PUBLIC_KEY
+      ? {
+          publicKey: config.VAPID_PUBLIC_KEY,
+          privateKey: config.VAPID_PRIVATE_KEY ?? '',
+          subject: config.VAPID_SUBJECT ?? '',
+        }
+      : null,
+    outbound: { allowLoopback: config.ALLOW_PRIVATE_OUTBOUND_URLS },
+    mailOutbox: deps.mailOutbox ?? null,
+    secret: config.BETTER_AUTH_SECRET,
+    appUrl: config.APP_URL,
+    now,
+    log: deps.logger,
+  });
   const users = createUsersModule({
     db,
     accounts: auth.accounts,
     // Payments first: a live subscription is cancelled at Stripe before any row goes.
-    accountParts: [payments.account, habits.account, insights.account],
+    accountParts: [payments.account, habits.account, insights.account, reminders.account],
     verifyPassword: (userId, password) => auth.service.verifyPassword(userId, password),
     onAccountDeleted: () => auth.service.invalidateCredentials(),
+    onClockChanged: (userId) => reminders.rescheduleUser(userId),
     now,
   });
-  return { auth, habits, insights, payments, users };
+  return { auth, habits, insights, payments, reminders, users };
 }
 
 /** Fastify accepts a hop count at runtime but not in its types; a function says the same. */

@@ -207,9 +207,29 @@ export const EnvSchema = z.object({
   PLAN_FREE_AI_INSIGHTS_PER_MONTH: planLimit.default(3),
   PLAN_PRO_ACTIVE_HABITS: planLimit.default(null),
   PLAN_PRO_AI_INSIGHTS_PER_MONTH: planLimit.default(100),
+  // --- Reminders and Web Push (docs/reminders.md) ---
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{86,88}=*$/, { message: 'must be a base64url P-256 public key (`npm run vapid:generate`)' })
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{42,44}=*$/, { message: 'must be a base64url P-256 private key (`npm run vapid:generate`)' })
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, {
+      message: 'must be a mailto: address or an https: URL of the operator',
+    })
+    .optional(),
+  ALLOW_PRIVATE_OUTBOUND_URLS: z.stringbool().default(false),
+  // --- end reminders ---
 });
 
 type ParsedEnv = z.infer<typeof EnvSchema>;
+
+/** The three variables that together turn Web Push on; set all of them or none. */
+export const VAPID_VARIABLES = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'] as const;
 
 export interface Config
   extends Readonly<
@@ -330,7 +350,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'METRICS_TOKEN: required in production when METRICS=on (scrapers send `Authorization: Bearer <token>`)',
       );
     }
+    // Reminders: loopback receivers are for development and tests.
+    if (parsed.ALLOW_PRIVATE_OUTBOUND_URLS) {
+      missing.push(
+        'ALLOW_PRIVATE_OUTBOUND_URLS: must not be true in production (it lets users make the server call loopback)',
+      );
+    }
     if (missing.length > 0) throw new ConfigError(missing);
+  }
+  // Reminders: Web Push needs the three VAPID variables together.
+  const vapidSet = VAPID_VARIABLES.filter((name) => parsed[name] !== undefined);
+  if (vapidSet.length > 0 && vapidSet.length < VAPID_VARIABLES.length) {
+    throw new ConfigError(
+      VAPID_VARIABLES.filter((name) => parsed[name] === undefined).map(
+        (name) =>
+          `${name}: required because ${vapidSet.join(', ')} ${vapidSet.length === 1 ? 'is' : 'are'} set (Web Push needs all of ${VAPID_VARIABLES.join(', ')}, or none of them)`,
+      ),
+    );
   }
   return Object.freeze({
     ...parsed,

@@ -7,4 +7,5 @@ export * from './habits.js';
 export * from './health.js';
 export * from './insights.js';
 export * from './pagination.js';
+export * from './reminders.js';
 export * from './users.js';

@@ -39,8 +39,11 @@ async function securedOperations(app: App) {
 
 const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
 
-/** The only public /api/v1 route: Stripe calls it, authenticated by the signature over the body. */
-const PUBLIC_OPERATIONS = ['POST /api/v1/webhooks/stripe'];
+/**
+ * The public /api/v1 routes: Stripe calls its webhook, authenticated by the signature over the
+ * body; a reminder's one-tap link carries its own signed, single-use token.
+ */
+const PUBLIC_OPERATIONS = ['POST /api/v1/webhooks/stripe', 'POST /api/v1/check-ins/one-tap'];
 
 describe('security suite', async () => {
   // One app for the suite: every test signs up users of its own (or sends no credentials).

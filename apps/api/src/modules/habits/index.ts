@@ -6,6 +6,8 @@ import { createHabitsRepository } from './repository.js';
 import { habitsRoutes } from './routes.js';
 import { createHabitsService } from './service.js';
 
+export type { HabitsService } from './service.js';
+
 /**
  * The habits module: habits, check-ins and everything computed from them. Returns its service
  * (insights reads `snapshot`, billing `countActive`), its part in an account's export and

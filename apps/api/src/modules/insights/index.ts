@@ -9,7 +9,7 @@ import { createInsightsRepository } from './repository.js';
 import { insightsRoutes } from './routes.js';
 import { createInsightsService, type HabitsSnapshotSource, type InsightEntitlements } from './service.js';
 
-export type { HabitsSnapshotSource, InsightEntitlements } from './service.js';
+export type { HabitsSnapshotSource, InsightEntitlements, InsightsService } from './service.js';
 
 export type InsightsConfig = Pick<
   Config,

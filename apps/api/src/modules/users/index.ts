@@ -5,6 +5,8 @@ import type { AccountStore } from '../auth/index.js';
 import { usersRoutes } from './routes.js';
 import { createUsersService } from './service.js';
 
+export { createProfileReader, type ProfileReader, type UsersService } from './service.js';
+
 /**
  * The users module: the profile (`/me`), the account export and the account deletion. Every
  * module that keeps a user's rows takes part through its `AccountPart`, listed by app.ts in
@@ -17,6 +19,8 @@ export function createUsersModule(deps: {
   accountParts: readonly AccountPart[];
   verifyPassword: (userId: string, password: string) => Promise<boolean>;
   onAccountDeleted: () => void;
+  /** After a change of time zone or day-start hour (reminders reschedule). */
+  onClockChanged?: (userId: string) => Promise<void>;
   now: () => Date;
 }) {
   const service = createUsersService(deps);

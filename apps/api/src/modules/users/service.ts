@@ -79,6 +79,22 @@ async function confirmDeletion(
   }
 }
 
+/**
+ * Reads a user's profile as `GET /me` shows it (zone and day-start hour with their defaults).
+ * Other modules that need a user's clock or address get this, built before the users module.
+ */
+export function createProfileReader(accounts: Pick<AccountStore, 'findProfile'>) {
+  return {
+    async getMe(userId: string): Promise<Me> {
+      const row = await accounts.findProfile(userId);
+      if (!row) throw new AppError('NOT_FOUND', 'User not found');
+      return toMe(row);
+    },
+  };
+}
+
+export type ProfileReader = ReturnType<typeof createProfileReader>;
+
 export function createUsersService(deps: {
   db: Database;
   accounts: Pick<AccountStore, 'findProfile' | 'updateProfile' | 'listSessions' | 'listApiKeys' | 'deleteUser'>;
@@ -90,6 +106,11 @@ export function createUsersService(deps: {
   verifyPassword: (userId: string, password: string) => Promise<boolean>;
   /** Called after an account is gone, so cached credentials stop working at once. */
   onAccountDeleted: () => void;
+  /**
+   * Called after the time zone or the day-start hour changed, so what is scheduled in the
+   * user's local time (reminders, the digest) moves with it.
+   */
+  onClockChanged?: (userId: string) => Promise<void>;
   now: () => Date;
 }) {
   const { accounts, accountParts } = deps;
@@ -110,11 +131,7 @@ export function createUsersService(deps: {
     deps.onAccountDeleted();
   }
 
-  async function getMe(userId: string): Promise<Me> {
-    const row = await accounts.findProfile(userId);
-    if (!row) throw new AppError('NOT_FOUND', 'User not found');
-    return toMe(row);
-  }
+  const { getMe } = createProfileReader(accounts);
 
   return {
     getMe,
@@ -123,6 +140,8 @@ export function createUsersService(deps: {
       if (Object.keys(patch).length === 0) return getMe(userId);
       const row = await accounts.updateProfile(userId, patch);
       if (!row) throw new AppError('NOT_FOUND', 'User not found');
+      // A retried PATCH reschedules again, so a failure here is repaired by the client's retry.
+      if (patch.timezone !== undefined || patch.dayStartHour !== undefined) await deps.onClockChanged?.(userId);
       return toMe(row);
     },
 

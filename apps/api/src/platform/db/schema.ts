@@ -7,3 +7,4 @@ export * from '../../modules/auth/schema.js';
 export * from '../../modules/habits/schema.js';
 export * from '../../modules/insights/schema.js';
 export * from '../../modules/payments/schema.js';
+export * from '../../modules/reminders/schema.js';
