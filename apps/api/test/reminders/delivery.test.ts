@@ -111,9 +111,8 @@ describe('time-zone change', () => {
     ]);
     expect(set.reminders[0]).toMatchObject({ nextFireAt: '2026-06-15T08:00:00.000Z', nextFireDay: '2026-06-15' });
 
+    // PATCH /me with a new zone reschedules (the users module calls reminders on a clock change).
     await u.api.setProfile({ timezone: 'Asia/Tokyo' });
-    // The one line the users module will run after a profile change (wired at the merge).
-    await app.reminders.rescheduleUser(u.user.id);
     // 00:00Z is 09:00 in Tokyo on 15 June: the next 08:00 there is 16 June, 23:00Z on the 15th.
     const listed = (await u.api.get(`/api/v1/habits/${habit.id}/reminders`)).json();
     expect(listed.reminders[0]).toMatchObject({ nextFireAt: '2026-06-15T23:00:00.000Z', nextFireDay: '2026-06-16' });
