@@ -13,6 +13,8 @@ import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js
 import type { DatabaseHandle } from './platform/db/client.js';
 import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
+import { createJobs, type Jobs, registerJobMetrics } from './platform/jobs/index.js';
+import { createMailOutbox } from './platform/mail/index.js';
 import { Metrics, metricsPlugin } from './platform/metrics.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
 import { createRateCounter } from './platform/rate-counter.js';
@@ -22,6 +24,7 @@ import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
 import { serializerCompiler } from './platform/serializer.js';
 import { rejectUnstorableText } from './platform/text-input.js';
+import { registerScheduledJobs } from './scheduled-jobs.js';
 
 /** The whole request (headers and body) must arrive within this; see docs/operations.md. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -37,8 +40,10 @@ export interface AppDeps {
   clock?: Clock;
   /** Serve Swagger UI at /docs (on by default). */
   docs?: boolean;
-  /** Sends verification and password-reset mail; default from SMTP_URL (see createMailer). */
+  /** Hands mail to the mail server for the outbox job; default from SMTP_URL (see createMailer). */
   mailer?: Mailer;
+  /** The job queue; default one on `database`, started when the app is ready and stopped when it closes. */
+  jobs?: Jobs;
 }
 
 declare module 'fastify' {
@@ -85,7 +90,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       logger.warn({ err }, 'redis error (sign-in throttles and key budgets count in this process meanwhile)');
     },
   });
-  const auth = createAuthInstance(config, database.db, mailer, { logger, rateCounter });
+  // --- jobs and the mail outbox (docs/jobs.md) ---
+  const jobs =
+    deps.jobs ??
+    createJobs({
+      database,
+      logger,
+      workers: config.WORKERS,
+      pollingIntervalSeconds: config.JOBS_POLL_INTERVAL_SECONDS,
+    });
+  const outbox = createMailOutbox({
+    db: database.db,
+    jobs,
+    mailer,
+    logger,
+    retry: { limit: config.MAIL_RETRY_LIMIT, delaySeconds: config.MAIL_RETRY_DELAY_SECONDS, maxDelaySeconds: 3600 },
+  });
+  // --- end jobs ---
+  const auth = createAuthInstance(config, database.db, outbox, { logger, rateCounter });
 
   const app = Fastify({
     loggerInstance: logger,
@@ -174,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Before the routes, so its onResponse hook times every one of them.
   const metrics = config.METRICS ? new Metrics(database) : null;
   if (metrics) await app.register(metricsPlugin, { metrics, token: config.METRICS_TOKEN });
+  if (metrics) registerJobMetrics(metrics.registry, jobs); // jobs: queue depth, latency, failures
   await app.register(openApiPlugin, { exposeUi: deps.docs ?? true });
   await app.register(securityPlugin, { config, ...(redis ? { redis } : {}) });
   // Unknown routes count against the rate limit too (scanners probe them by the thousand).
@@ -221,6 +244,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     now,
   });
   payments.registerUsage('aiInsightsThisMonth', (userId) => insights.aiInsightsThisMonth(userId));
+
+  // --- jobs: handlers and schedules; workers start with the app and stop (gracefully) before it closes ---
+  await registerScheduledJobs({ jobs, config, db: database.db, logger: deps.logger, outbox, payments, now });
+  if (!deps.jobs) {
+    if (config.WORKERS) app.addHook('onReady', () => jobs.start());
+    // After the HTTP drain (shutdown.ts), running jobs get a third of the shutdown budget, then go back to the queue.
+    app.addHook('onClose', () => jobs.stop(Math.max(1_000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 3))));
+  }
+  // --- end jobs ---
 
   return app;
 }

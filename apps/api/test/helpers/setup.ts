@@ -33,6 +33,8 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'info',
   RATE_LIMIT_MAX: '10000',
+  // Jobs: tests that need mail delivered (or other jobs run) pass WORKERS: 'on'.
+  WORKERS: 'off',
 };
 
 export const databaseKind: 'postgres' | 'pglite' = inject('databaseUrl') ? 'postgres' : 'pglite';
@@ -75,6 +77,7 @@ export async function openTestDatabase(options: { onQuery?: (query: string) => v
 }
 
 let snapshotBytes: Promise<Buffer> | undefined;
+let sharedMailer: CapturingMailer | undefined;
 
 export interface TestContext {
   app: App;
@@ -98,7 +101,9 @@ export async function setup(options: SetupOptions = {}): Promise<TestContext> {
   const logs = new LogCapture();
   const logger = createLogger(config, logs.stream);
   const database = options.database ?? (await testDatabase());
-  const mailer = new CapturingMailer();
+  // One per file, like the database: mail is sent by whichever app's worker takes the job.
+  sharedMailer ??= new CapturingMailer();
+  const mailer = sharedMailer;
   const app = await buildApp({ config, database, logger, mailer, ...options.deps });
   openApps.add(app);
   if (options.routes) await options.routes(app);

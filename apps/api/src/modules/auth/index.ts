@@ -8,7 +8,7 @@ import { createRateCounter, type RateCounter } from '../../platform/rate-counter
 import { type Auth, authRateLimitFor, createAuth } from './auth.js';
 import { AuthGuard } from './guard.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
-import type { Mailer } from './mailer.js';
+import type { AuthMail } from './mailer.js';
 import { mountAuth } from './mount.js';
 import { createAuthRepository } from './repository.js';
 import { adminRoutes, apiKeyRoutes, sessionRoutes } from './routes.js';
@@ -20,7 +20,7 @@ export type { AuthService } from './service.js';
 export function createAuthInstance(
   config: Config,
   db: Database,
-  mailer: Mailer,
+  mail: AuthMail,
   options: { logger?: FastifyBaseLogger; rateCounter?: RateCounter } = {},
 ): Auth {
   const { logger, rateCounter } = options;
@@ -34,7 +34,7 @@ export function createAuthInstance(
       secureCookies: config.NODE_ENV !== 'development' || config.PUBLIC_URL.startsWith('https://'),
       ...(rateCounter ? { rateCounter } : {}),
     },
-    { db, mailer, ...(logger ? { logger } : {}) },
+    { db, mail, ...(logger ? { logger } : {}) },
   );
 }
 
@@ -163,4 +163,4 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export { CapturingMailer, createMailer, type Mailer, type MailMessage } from './mailer.js';
+export { type AuthMail, CapturingMailer, createMailer, type Mailer, type MailMessage } from './mailer.js';

@@ -1,53 +1,34 @@
-import type { FastifyBaseLogger } from 'fastify';
-import nodemailer from 'nodemailer';
+import type { Mailer, MailMessage, MailOutbox, OutboxMail } from '../../platform/mail/index.js';
 
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  /** Machine-readable purpose, so tests and logs can tell messages apart. */
-  kind: 'verify-email' | 'reset-password';
-  /** The link the message carries. */
-  url: string;
-}
+export { createMailer, type Mailer, type MailMessage } from '../../platform/mail/index.js';
 
-export interface Mailer {
-  send(message: MailMessage): Promise<void>;
-}
+/** Where better-auth's hooks put verification and reset mail: the outbox (sent by a job, never in the request). */
+export type AuthMail = Pick<MailOutbox, 'enqueue'>;
 
 /**
- * SMTP through nodemailer when SMTP_URL is set. Without it (development and tests only: the
- * config requires SMTP_URL in production) the message is logged with its link, so a developer
- * can click through.
+ * Keeps every message in memory; for tests. As a Mailer it records what the outbox job sends; as
+ * an AuthMail it records what would be enqueued (for tests of better-auth alone, without jobs).
  */
-export function createMailer(
-  options: { smtpUrl?: string | undefined; from: string; nodeEnv: string },
-  logger: FastifyBaseLogger,
-): Mailer {
-  if (options.smtpUrl) {
-    const transport = nodemailer.createTransport(options.smtpUrl);
-    return {
-      async send(message) {
-        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
-        logger.info({ kind: message.kind }, 'mail sent');
-      },
-    };
-  }
-  return {
-    async send(message) {
-      logger.warn({ mail: message }, 'SMTP_URL is not set: mail logged instead of sent');
-    },
-  };
-}
-
-/** Keeps every message in memory; for tests. */
-export class CapturingMailer implements Mailer {
+export class CapturingMailer implements Mailer, AuthMail {
   readonly outbox: MailMessage[] = [];
   async send(message: MailMessage): Promise<void> {
     this.outbox.push(message);
   }
+  async enqueue(mail: OutboxMail): Promise<void> {
+    this.outbox.push({ ...mail });
+  }
+  /** Waits (polling) for a message of a kind to an address: mail is sent by a job, after the request. */
+  async waitFor(to: string, kind: string, timeoutMs = 30_000): Promise<MailMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.last(to, kind);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   /** The newest message of a kind sent to an address. */
-  last(to: string, kind: MailMessage['kind']): MailMessage | undefined {
+  last(to: string, kind: string): MailMessage | undefined {
     return this.outbox.filter((m) => m.to === to && m.kind === kind).at(-1);
   }
 }

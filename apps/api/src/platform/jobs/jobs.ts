@@ -1,0 +1,291 @@
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { type Job, type JobWithMetadata, PgBoss, type QueueOptions } from 'pg-boss';
+import type { DatabaseHandle, Tx } from '../db/client.js';
+import { bossDatabaseInTransaction, createBossDatabase } from './boss-database.js';
+import type { JobQueue } from './job-queue.js';
+
+/** Retries of every queue unless it is configured otherwise (see docs/jobs.md). */
+export const DEFAULT_RETRY = { limit: 5, delaySeconds: 15, maxDelaySeconds: 15 * 60 } as const;
+/** pg-boss keeps its tables in this schema, next to ours. */
+export const JOBS_SCHEMA = 'pgboss';
+
+export interface JobsOptions {
+  database: Pick<DatabaseHandle, 'executeSql' | 'driver'>;
+  logger: FastifyBaseLogger;
+  /** Run handlers in this process (WORKERS=on); off, `work()` registers nothing and only sends. */
+  workers: boolean;
+  /** Default retries of every queue; `configureQueue` overrides them per queue. */
+  retry?: { limit: number; delaySeconds: number; maxDelaySeconds: number };
+  /** How often an idle worker looks for jobs, in seconds (pg-boss minimum 0.5). */
+  pollingIntervalSeconds?: number;
+  /** How often the cron schedules are evaluated, in seconds (tests shorten it). */
+  cronIntervalSeconds?: number;
+  /** Shown in pg-boss's instance registry (e.g. `api`, `worker`). */
+  instanceName?: string;
+}
+
+/** Counts of one queue, read from the database (so the same on every instance). */
+export interface QueueCounts {
+  name: string;
+  ready: number;
+  deferred: number;
+  active: number;
+  failed: number;
+}
+
+/** A job that used up its retries: the dead-letter state an operator lists and retries. */
+export interface FailedJob {
+  id: string;
+  queue: string;
+  data: unknown;
+  /** The last error, as the handler threw it. */
+  error: unknown;
+  attempts: number;
+  createdAt: Date;
+  failedAt: Date | null;
+}
+
+/** What the metrics read: called once per finished attempt. */
+export type JobObserver = (
+  queue: string,
+  outcome: 'completed' | 'failed',
+  waitSeconds: number,
+  runSeconds: number,
+) => void;
+
+export interface Jobs extends JobQueue {
+  /** Enqueue inside the caller's transaction: the job exists if and only if the transaction commits. */
+  sendInTransaction<T extends object>(
+    tx: Tx,
+    name: string,
+    data: T,
+    options?: { singletonKey?: string; startAfter?: Date },
+  ): Promise<void>;
+  /** Retries, expiry and retention of one queue; call before the first send or work of it. */
+  configureQueue(name: string, options: QueueOptions): void;
+  /**
+   * Creates the queue (and starts pg-boss) if not done yet. `sendInTransaction` needs its queue
+   * prepared first: on PGlite nothing can run beside an open transaction. `start()` prepares every
+   * configured queue.
+   */
+  prepare(name: string): Promise<void>;
+  /** Installs or upgrades pg-boss's schema if needed and starts the workers registered so far. */
+  start(): Promise<void>;
+  /** Stops fetching; running jobs get `timeoutMs` to finish, then return to the queue as a failed attempt. */
+  stop(timeoutMs: number): Promise<void>;
+  readonly workers: boolean;
+  counts(): Promise<QueueCounts[]>;
+  listFailed(options?: { queue?: string; limit?: number }): Promise<FailedJob[]>;
+  /** Puts failed jobs back in their queue; without ids, every failed job of the queue. Returns how many. */
+  retryFailed(queue: string, ids?: string[]): Promise<number>;
+  /** Set by the metrics; null while nobody listens. */
+  observer: JobObserver | null;
+}
+
+/**
+ * Our queue names read `area:action` (`mail:send`); pg-boss allows letters, digits, `_`, `-`, `.`
+ * and `/` only, so the colon is stored as a slash and shown as a colon again.
+ */
+const toQueue = (name: string) => name.replaceAll(':', '/');
+const fromQueue = (queue: string) => queue.replaceAll('/', ':');
+
+/** A job id derived from its queue and singleton key, so a second send of the key inserts nothing. */
+function singletonId(name: string, key: string): string {
+  const hex = createHash('sha256').update(`${name}\u0000${key}`).digest('hex');
+  // UUID layout with version 8 (custom) and the RFC 4122 variant.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16] ?? '0', 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function createJobs(options: JobsOptions): Jobs {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const log = options.logger.child({ component: 'jobs' });
+  const boss = new PgBoss({
+    db: createBossDatabase(options.database),
+    backend: options.database.driver === 'pglite' ? 'pglite' : 'postgres',
+    schema: JOBS_SCHEMA,
+    // Maintenance (expiry, retention) and the cron pass run on the instances with workers, each
+    // pass under pg-boss's advisory lock; an instance that only serves just sends.
+    supervise: options.workers,
+    schedule: options.workers,
+    ...(options.cronIntervalSeconds ? { cronWorkerIntervalSeconds: options.cronIntervalSeconds } : {}),
+    instanceName: options.instanceName ?? (options.workers ? 'api+workers' : 'api'),
+    openTelemetry: { enabled: false },
+  });
+  boss.on('error', (err: unknown) => log.error({ err }, 'job system error'));
+  boss.on('warning', (warning: { message: string; data?: unknown }) =>
+    log.warn({ data: warning.data }, `job system: ${warning.message}`),
+  );
+
+  const queueOptions = new Map<string, QueueOptions>();
+  const created = new Map<string, Promise<void>>();
+  const pendingWork: Array<() => Promise<void>> = [];
+  let started: Promise<void> | null = null;
+
+  const ensureStarted = () => {
+    started ??= boss.start().then(() => undefined);
+    return started;
+  };
+  const ready = new Set<string>();
+  const ensureQueue = (name: string) => {
+    let done = created.get(name);
+    if (!done) {
+      done = ensureStarted().then(async () => {
+        if (await boss.getQueue(name)) return;
+        await boss.createQueue(name, {
+          retryLimit: retry.limit,
+          retryDelay: retry.delaySeconds,
+          retryBackoff: true,
+          retryDelayMax: retry.maxDelaySeconds,
+          // Failed jobs stay listable for the operator this long (docs/jobs.md, dead letters).
+          deleteAfterSeconds: 14 * 24 * 3600,
+          ...queueOptions.get(name),
+        });
+      });
+      done.then(() => ready.add(name)).catch(() => {});
+      done.catch(() => created.delete(name));
+      created.set(name, done);
+    }
+    return done;
+  };
+  const sendOptions = (name: string, options?: { singletonKey?: string; startAfter?: Date }) => ({
+    ...(options?.singletonKey
+      ? { id: singletonId(name, options.singletonKey), singletonKey: options.singletonKey }
+      : {}),
+    ...(options?.startAfter ? { startAfter: options.startAfter } : {}),
+  });
+
+  const jobs: Jobs = {
+    workers: options.workers,
+    observer: null,
+    configureQueue(name, queue) {
+      queueOptions.set(toQueue(name), queue);
+    },
+    async send(jobName, data, sendOpts) {
+      const name = toQueue(jobName);
+      await ensureQueue(name);
+      await boss.send(name, data, sendOptions(name, sendOpts));
+    },
+    async prepare(jobName) {
+      await ensureQueue(toQueue(jobName));
+    },
+    async sendInTransaction(tx, jobName, data, sendOpts) {
+      const name = toQueue(jobName);
+      // Creating the queue now would wait for the caller's transaction on PGlite's one connection.
+      if (!ready.has(name)) throw new Error(`queue ${jobName} is not prepared: call jobs.prepare() first`);
+      await boss.send(name, data, { ...sendOptions(name, sendOpts), db: bossDatabaseInTransaction(tx) });
+    },
+    async work<T extends object>(
+      jobName: string,
+      handler: (data: T) => Promise<void>,
+      workOpts?: { concurrency?: number },
+    ) {
+      if (!options.workers) return;
+      const name = toQueue(jobName);
+      const register = async () => {
+        await ensureQueue(name);
+        await boss.work<T>(
+          name,
+          {
+            batchSize: 1,
+            localConcurrency: workOpts?.concurrency ?? 1,
+            includeMetadata: true,
+            pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+          },
+          async (batch: Job<T>[]) => {
+            // includeMetadata: true hands over the full rows.
+            for (const job of batch as JobWithMetadata<T>[]) await runOne(jobName, job, handler);
+          },
+        );
+      };
+      if (started) await register();
+      else pendingWork.push(register);
+    },
+    async schedule(jobName, cron, data) {
+      const name = toQueue(jobName);
+      await ensureQueue(name);
+      await boss.schedule(name, cron, data ?? null, { tz: 'UTC' });
+    },
+    async start() {
+      await ensureStarted();
+      for (const name of queueOptions.keys()) await ensureQueue(name);
+      for (const register of pendingWork.splice(0)) await register();
+      log.info({ workers: options.workers }, 'job system started');
+    },
+    async stop(timeoutMs) {
+      if (!started) return;
+      await started.catch(() => {});
+      // close: false: the database handle is ours, closed after the jobs have stopped.
+      await boss.stop({ graceful: true, timeout: timeoutMs, close: false });
+    },
+    async counts() {
+      await ensureStarted();
+      // Counted now rather than read from pg-boss's queue cache, which its monitor refreshes each minute.
+      const { rows } = await options.database.executeSql(
+        `select name,
+            count(*) filter (where state in ('created', 'retry') and start_after <= now())::int as ready,
+            count(*) filter (where state in ('created', 'retry') and start_after > now())::int as deferred,
+            count(*) filter (where state = 'active')::int as active,
+            count(*) filter (where state = 'failed')::int as failed
+          from ${JOBS_SCHEMA}.job where state in ('created', 'retry', 'active', 'failed') and name not like '\\_\\_pgboss%'
+          group by name order by name`,
+      );
+      return rows.map((row) => ({
+        name: fromQueue(String(row.name)),
+        ready: Number(row.ready),
+        deferred: Number(row.deferred),
+        active: Number(row.active),
+        failed: Number(row.failed),
+      }));
+    },
+    async listFailed(listOpts) {
+      await ensureStarted();
+      const limit = Math.min(Math.max(listOpts?.limit ?? 100, 1), 1000);
+      const queue = listOpts?.queue ? toQueue(listOpts.queue) : null;
+      const { rows } = await options.database.executeSql(
+        `select id, name, data, output, retry_count, created_on, completed_on from ${JOBS_SCHEMA}.job
+          where state = 'failed' and ($1::text is null or name = $1) order by completed_on desc nulls last limit $2`,
+        [queue, limit],
+      );
+      return rows.map((row) => ({
+        id: String(row.id),
+        queue: fromQueue(String(row.name)),
+        data: row.data,
+        error: row.output,
+        attempts: Number(row.retry_count) + 1,
+        createdAt: new Date(row.created_on as string),
+        failedAt: row.completed_on ? new Date(row.completed_on as string) : null,
+      }));
+    },
+    async retryFailed(queue, ids) {
+      await ensureStarted();
+      const targets = ids ?? (await jobs.listFailed({ queue, limit: 1000 })).map((job) => job.id);
+      if (targets.length === 0) return 0;
+      const result = await boss.retry(toQueue(queue), targets);
+      return (result as { affected?: number }).affected ?? 0;
+    },
+  };
+
+  async function runOne<T extends object>(
+    name: string,
+    job: JobWithMetadata<T>,
+    handler: (data: T) => Promise<void>,
+  ): Promise<void> {
+    const startedAt = Date.now();
+    const waitSeconds = Math.max(0, (startedAt - new Date(job.startAfter ?? job.createdOn).getTime()) / 1000);
+    try {
+      await handler(job.data);
+      jobs.observer?.(name, 'completed', waitSeconds, (Date.now() - startedAt) / 1000);
+    } catch (err) {
+      jobs.observer?.(name, 'failed', waitSeconds, (Date.now() - startedAt) / 1000);
+      const last = job.retryCount >= job.retryLimit;
+      log[last ? 'error' : 'warn'](
+        { err, queue: name, jobId: job.id, attempt: job.retryCount + 1, of: job.retryLimit + 1 },
+        last ? 'job failed for good (listed by npm run jobs:failed)' : 'job failed; it will be retried',
+      );
+      throw err;
+    }
+  }
+
+  return jobs;
+}
