@@ -9,10 +9,10 @@ import { databaseKind, TEST_ENV, testDatabase } from '../helpers/setup.js';
 import { randomIp, uniqueEmail } from '../helpers/users.js';
 import { eventually, testLogger } from '../jobs/helpers.js';
 
+// Each test closes its app, so no other app's workers take its jobs (the database is shared).
 const apps: App[] = [];
-afterAll(async () => {
-  await Promise.allSettled(apps.map((app) => app.close()));
-});
+const closeApps = () => Promise.allSettled(apps.splice(0).map((app) => app.close()));
+afterAll(closeApps);
 
 /** The real app with the real SMTP transport, pointed at a fake SMTP server on loopback. */
 async function appWithSmtp(smtpUrl: string, env: Record<string, string> = {}) {
@@ -71,6 +71,7 @@ describe(`mail outbox on ${databaseKind}`, () => {
       expect(sent?.sentAt).toBeInstanceOf(Date);
       expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
     } finally {
+      await closeApps();
       await smtp.close();
     }
   });
@@ -109,6 +110,7 @@ describe(`mail outbox on ${databaseKind}`, () => {
       }, 'the row marked sent');
       await operator.stop(1_000);
     } finally {
+      await closeApps();
       await smtp.close();
     }
   });
@@ -130,6 +132,7 @@ describe(`mail outbox on ${databaseKind}`, () => {
       expect(body).toContain('# TYPE habitual_jobs_queued gauge');
       expect(body).toContain('# TYPE habitual_job_failures_total counter');
     } finally {
+      await closeApps();
       await smtp.close();
     }
   });

@@ -4,6 +4,6 @@
  */
 export { createBossDatabase } from './boss-database.js';
 export { type CleanupSettings, registerCleanup } from './cleanup.js';
-export type { JobQueue } from './job-queue.js';
+export type { JobAttemptInfo, JobQueue } from './job-queue.js';
 export { createJobs, type FailedJob, type Jobs, type JobsOptions, type QueueCounts } from './jobs.js';
 export { registerJobMetrics } from './jobs-metrics.js';

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Job, type JobWithMetadata, PgBoss, type QueueOptions } from 'pg-boss';
 import type { DatabaseHandle, Tx } from '../db/client.js';
 import { bossDatabaseInTransaction, createBossDatabase } from './boss-database.js';
-import type { JobQueue } from './job-queue.js';
+import type { JobAttemptInfo, JobQueue } from './job-queue.js';
 
 /** Retries of every queue unless it is configured otherwise (see docs/jobs.md). */
 export const DEFAULT_RETRY = { limit: 5, delaySeconds: 15, maxDelaySeconds: 15 * 60 } as const;
@@ -131,8 +131,7 @@ export function createJobs(options: JobsOptions): Jobs {
     let done = created.get(name);
     if (!done) {
       done = ensureStarted().then(async () => {
-        if (await boss.getQueue(name)) return;
-        await boss.createQueue(name, {
+        const settings = {
           retryLimit: retry.limit,
           retryDelay: retry.delaySeconds,
           retryBackoff: true,
@@ -140,7 +139,10 @@ export function createJobs(options: JobsOptions): Jobs {
           // Failed jobs stay listable for the operator this long (docs/jobs.md, dead letters).
           deleteAfterSeconds: 14 * 24 * 3600,
           ...queueOptions.get(name),
-        });
+        };
+        // An existing queue takes the settings of this release (e.g. a changed MAIL_RETRY_LIMIT).
+        if (await boss.getQueue(name)) await boss.updateQueue(name, settings);
+        else await boss.createQueue(name, settings);
       });
       done.then(() => ready.add(name)).catch(() => {});
       done.catch(() => created.delete(name));
@@ -177,7 +179,7 @@ export function createJobs(options: JobsOptions): Jobs {
     },
     async work<T extends object>(
       jobName: string,
-      handler: (data: T) => Promise<void>,
+      handler: (data: T, attempt: JobAttemptInfo) => Promise<void>,
       workOpts?: { concurrency?: number },
     ) {
       if (!options.workers) return;
@@ -269,16 +271,16 @@ export function createJobs(options: JobsOptions): Jobs {
   async function runOne<T extends object>(
     name: string,
     job: JobWithMetadata<T>,
-    handler: (data: T) => Promise<void>,
+    handler: (data: T, attempt: JobAttemptInfo) => Promise<void>,
   ): Promise<void> {
     const startedAt = Date.now();
     const waitSeconds = Math.max(0, (startedAt - new Date(job.startAfter ?? job.createdOn).getTime()) / 1000);
+    const last = job.retryCount >= job.retryLimit;
     try {
-      await handler(job.data);
+      await handler(job.data, { attempt: job.retryCount + 1, last });
       jobs.observer?.(name, 'completed', waitSeconds, (Date.now() - startedAt) / 1000);
     } catch (err) {
       jobs.observer?.(name, 'failed', waitSeconds, (Date.now() - startedAt) / 1000);
-      const last = job.retryCount >= job.retryLimit;
       log[last ? 'error' : 'warn'](
         { err, queue: name, jobId: job.id, attempt: job.retryCount + 1, of: job.retryLimit + 1 },
         last ? 'job failed for good (listed by npm run jobs:failed)' : 'job failed; it will be retried',

@@ -38,8 +38,11 @@ export interface MailOutboxDeps {
 export interface MailOutboxService extends MailOutbox {
   /** Registers the `mail:send` worker (a no-op on instances with WORKERS=off). */
   startWorkers(): Promise<void>;
-  /** Sends one outbox row; the job handler. Throws when the mail server did not take it. */
-  deliver(id: string): Promise<void>;
+  /**
+   * Sends one outbox row; the job handler. Throws when the mail server did not take it; on the
+   * job's last attempt the row is marked failed.
+   */
+  deliver(id: string, attempt?: { last: boolean }): Promise<void>;
   /** Deletes sent mail older than the cutoff; returns how many rows went. */
   deleteSentBefore(cutoff: Date): Promise<number>;
 }
@@ -81,9 +84,11 @@ export function createMailOutbox(deps: MailOutboxDeps): MailOutboxService {
       else await db.transaction((t) => write(mail, t));
     },
     async startWorkers() {
-      await jobs.work<{ id: string }>(MAIL_QUEUE, (data) => this.deliver(data.id), { concurrency: 4 });
+      await jobs.work<{ id: string }>(MAIL_QUEUE, (data, attempt) => this.deliver(data.id, attempt), {
+        concurrency: 4,
+      });
     },
-    async deliver(id) {
+    async deliver(id, attempt) {
       const [row] = await db.select().from(mailOutbox).where(eq(mailOutbox.id, id));
       // Sent already (a retry after a crash that followed the send) or deleted: nothing to do.
       if (!row || row.status === 'sent') return;
@@ -94,7 +99,7 @@ export function createMailOutbox(deps: MailOutboxDeps): MailOutboxService {
         await mailer.send(message);
       } catch (err) {
         const attempts = row.attempts + 1;
-        const failed = attempts > retry.limit;
+        const failed = attempt?.last ?? attempts > retry.limit;
         await db
           .update(mailOutbox)
           .set({
