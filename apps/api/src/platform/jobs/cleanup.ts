@@ -30,10 +30,12 @@ export async function runCleanup(settings: CleanupSettings): Promise<Record<stri
     const result = (await db.execute(statement)) as unknown as { rows?: unknown[]; count?: number; length?: number };
     return result.rows?.length ?? result.length ?? 0;
   };
-  const eventCutoff = new Date(now.getTime() - STRIPE_EVENT_RETENTION_DAYS * 86_400_000);
+  // ISO strings, as Drizzle writes these columns (postgres.js binds no Date in raw SQL; UTC either way).
+  const nowIso = now.toISOString();
+  const eventCutoff = new Date(now.getTime() - STRIPE_EVENT_RETENTION_DAYS * 86_400_000).toISOString();
   const report = {
-    expiredSessions: await count(sql`delete from "session" where expires_at < ${now} returning 1`),
-    expiredVerifications: await count(sql`delete from "verification" where expires_at < ${now} returning 1`),
+    expiredSessions: await count(sql`delete from "session" where expires_at < ${nowIso} returning 1`),
+    expiredVerifications: await count(sql`delete from "verification" where expires_at < ${nowIso} returning 1`),
     oldStripeEvents: await count(sql`delete from stripe_events where processed_at < ${eventCutoff} returning 1`),
     sentMail: await settings.deleteSentMailBefore(new Date(now.getTime() - settings.outboxRetentionDays * 86_400_000)),
   };
