@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Job, type JobWithMetadata, PgBoss, type QueueOptions } from 'pg-boss';
 import type { DatabaseHandle, Tx } from '../db/client.js';
 import { bossDatabaseInTransaction, createBossDatabase } from './boss-database.js';
 import type { JobAttemptInfo, JobQueue } from './job-queue.js';
+import { fromQueue, singletonId, toQueue } from './queue-names.js';
 
 /** Retries of every queue unless it is configured otherwise (see docs/jobs.md). */
 export const DEFAULT_RETRY = { limit: 5, delaySeconds: 15, maxDelaySeconds: 15 * 60 } as const;
@@ -83,20 +83,6 @@ export interface Jobs extends JobQueue {
   observer: JobObserver | null;
 }
 
-/**
- * Our queue names read `area:action` (`mail:send`); pg-boss allows letters, digits, `_`, `-`, `.`
- * and `/` only, so the colon is stored as a slash and shown as a colon again.
- */
-const toQueue = (name: string) => name.replaceAll(':', '/');
-const fromQueue = (queue: string) => queue.replaceAll('/', ':');
-
-/** A job id derived from its queue and singleton key, so a second send of the key inserts nothing. */
-function singletonId(name: string, key: string): string {
-  const hex = createHash('sha256').update(`${name}\u0000${key}`).digest('hex');
-  // UUID layout with version 8 (custom) and the RFC 4122 variant.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16] ?? '0', 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 export function createJobs(options: JobsOptions): Jobs {
   const retry = options.retry ?? DEFAULT_RETRY;
   const log = options.logger.child({ component: 'jobs' });
@@ -122,8 +108,17 @@ export function createJobs(options: JobsOptions): Jobs {
   const pendingWork: Array<() => Promise<void>> = [];
   let started: Promise<void> | null = null;
 
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
   const ensureStarted = () => {
-    started ??= boss.start().then(() => undefined);
+    if (!started) {
+      const attempt = boss.start().then(() => undefined);
+      // A start that failed (database down) is tried again by the next caller.
+      attempt.catch(() => {
+        if (started === attempt) started = null;
+      });
+      started = attempt;
+    }
     return started;
   };
   const ready = new Set<string>();
@@ -205,16 +200,31 @@ export function createJobs(options: JobsOptions): Jobs {
     },
     async schedule(jobName, cron, data) {
       const name = toQueue(jobName);
-      await ensureQueue(name);
-      await boss.schedule(name, cron, data ?? null, { tz: 'UTC' });
+      const register = async () => {
+        await ensureQueue(name);
+        await boss.schedule(name, cron, data ?? null, { tz: 'UTC' });
+      };
+      if (started) await register();
+      else pendingWork.push(register);
     },
     async start() {
-      await ensureStarted();
-      for (const name of queueOptions.keys()) await ensureQueue(name);
-      for (const register of pendingWork.splice(0)) await register();
-      log.info({ workers: options.workers }, 'job system started');
+      try {
+        await ensureStarted();
+        for (const name of queueOptions.keys()) await ensureQueue(name);
+        while (pendingWork.length > 0) await pendingWork[0]?.().then(() => pendingWork.shift());
+        log.info({ workers: options.workers }, 'job system started');
+      } catch (err) {
+        // The API serves without its database too (readiness says 503); the jobs follow once it is back.
+        log.warn({ err }, 'job system could not start; trying again in 5 s');
+        if (!stopped) {
+          retryTimer = setTimeout(() => void jobs.start(), 5_000);
+          retryTimer.unref();
+        }
+      }
     },
     async stop(timeoutMs) {
+      stopped = true;
+      clearTimeout(retryTimer);
       if (!started) return;
       await started.catch(() => {});
       // close: false: the database handle is ours, closed after the jobs have stopped.
