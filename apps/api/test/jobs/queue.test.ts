@@ -118,6 +118,36 @@ describe(`job queue on ${databaseKind}`, () => {
     }
   });
 
+  it('a job running when its worker stops gracefully finishes within the deadline and is not run again', async () => {
+    const database = await testDatabase();
+    const name = queueName('graceful');
+    const jobs = testJobs(database);
+    let release!: () => void;
+    const finishing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const runs: string[] = [];
+    await jobs.work<{ n: number }>(name, async () => {
+      runs.push('started');
+      await finishing;
+      runs.push('finished');
+    });
+    await jobs.start();
+    await jobs.send(name, { n: 1 });
+    await eventually(() => runs.length === 1, 'the job to start');
+    const stopping = jobs.stop(30_000);
+    release();
+    await stopping;
+    expect(runs).toEqual(['started', 'finished']);
+    const left = (await testJobs(database, { workers: false }).counts()).find((c) => c.name === name);
+    expect(left ?? { ready: 0, deferred: 0, active: 0, failed: 0, name }).toMatchObject({
+      ready: 0,
+      deferred: 0,
+      active: 0,
+      failed: 0,
+    });
+  });
+
   it('a job running when its worker stops is returned to the queue and done by the next one', async () => {
     const database = await testDatabase();
     const name = queueName('restart');

@@ -96,6 +96,8 @@ export function createJobs(options: JobsOptions): Jobs {
     schedule: options.workers,
     ...(options.cronIntervalSeconds ? { cronWorkerIntervalSeconds: options.cronIntervalSeconds } : {}),
     instanceName: options.instanceName ?? (options.workers ? 'api+workers' : 'api'),
+    // The registry's heartbeat is a statement every 30 s; an instance that only sends keeps quiet.
+    registerInstance: options.workers,
     openTelemetry: { enabled: false },
   });
   boss.on('error', (err: unknown) => log.error({ err }, 'job system error'));
