@@ -64,7 +64,7 @@ module.exports = {
       name: 'app-only-from-entry-points',
       comment: 'app.ts wires the modules; a module importing it would close a cycle.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(server|app)\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/(server|app|worker)\\.ts$' },
       to: { path: '^src/app\\.ts$' },
     },
   ],

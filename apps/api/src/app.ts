@@ -14,6 +14,8 @@ import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js
 import type { DatabaseHandle } from './platform/db/client.js';
 import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
+import { createJobs, type Jobs, registerJobMetrics } from './platform/jobs/index.js';
+import { createMailOutbox, type MailOutboxService } from './platform/mail/index.js';
 import { Metrics, metricsPlugin } from './platform/metrics.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
 import { createRateCounter, type RateCounter } from './platform/rate-counter.js';
@@ -23,6 +25,7 @@ import { RouteTable } from './platform/route-table.js';
 import { securityPlugin } from './platform/security.js';
 import { serializerCompiler } from './platform/serializer.js';
 import { rejectUnstorableText } from './platform/text-input.js';
+import { registerScheduledJobs } from './scheduled-jobs.js';
 
 /** The whole request (headers and body) must arrive within this; see docs/operations.md. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -38,9 +41,11 @@ export interface AppDeps {
   clock?: Clock;
   /** Serve Swagger UI at /docs (on by default). */
   docs?: boolean;
-  /** Sends verification and password-reset mail; default from SMTP_URL (see createMailer). */
+  /** Hands mail to the mail server for the outbox job; default from SMTP_URL (see createMailer). */
   mailer?: Mailer;
-  /** The mail outbox for email reminders and the digest; without it reminders go by push only. */
+  /** The job queue; default one on `database`, started when the app is ready and stopped when it closes. */
+  jobs?: Jobs;
+  /** Where reminders and the digest put their mail; default the app's mail outbox. */
   mailOutbox?: ReminderMailOutbox;
 }
 
@@ -100,7 +105,28 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes, { database, timeoutMs: 2_000, isShuttingDown: lifecycle.isShuttingDown });
 
-  const modules = await createModules(deps, { rateCounter, now: () => clock.now() });
+  const now = () => clock.now();
+  // The job queue (docs/jobs.md) and the mail outbox it sends: mail is written, then sent by a job.
+  const jobs =
+    deps.jobs ??
+    createJobs({
+      database,
+      logger,
+      workers: config.WORKERS,
+      pollingIntervalSeconds: config.JOBS_POLL_INTERVAL_SECONDS,
+    });
+  if (metrics) registerJobMetrics(metrics.registry, jobs); // queue depth, latency, failures
+  const mailer =
+    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
+  const outbox = createMailOutbox({
+    db: database.db,
+    jobs,
+    mailer,
+    logger,
+    retry: { limit: config.MAIL_RETRY_LIMIT, delaySeconds: config.MAIL_RETRY_DELAY_SECONDS, maxDelaySeconds: 3600 },
+  });
+
+  const modules = await createModules(deps, { rateCounter, now, outbox });
   metrics?.trackCache('auth', () => ({
     ...modules.auth.guard.cacheStats,
     entries: modules.auth.guard.cacheStats.entries(),
@@ -122,6 +148,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   // The worker process and the tests drive `tick(now)` through this.
   app.decorate('reminders', modules.reminders);
+
+  // Job handlers and schedules (only where WORKERS=on); workers start with the app and stop
+  // gracefully before it closes.
+  await registerScheduledJobs({
+    jobs,
+    config,
+    db: database.db,
+    logger,
+    outbox,
+    payments: modules.payments.service.sync,
+    now,
+  });
+  if (jobs.workers) await modules.reminders.start(jobs);
+  if (!deps.jobs) {
+    if (config.WORKERS) app.addHook('onReady', () => jobs.start());
+    // After the HTTP drain (shutdown.ts), running jobs get a third of the shutdown budget, then go back to the queue.
+    app.addHook('onClose', () => jobs.stop(Math.max(1_000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 3))));
+  }
 
   return app;
 }
@@ -229,19 +273,20 @@ function sharedRateCounter(
 
 /**
  * Builds the modules in dependency order, each given the others' narrow interfaces: auth (with
- * better-auth and its mailer);
+ * better-auth, its mail through the outbox);
  * entitlements (plans and the stored subscription status); habits, limited by entitlements;
  * insights, reading habits; payments, shown the usage habits and insights count; reminders,
  * reading habits, profiles and the insights summary; users, given every module's part in an
  * account's export and deletion, and told reminders to reschedule when a user's clock changes.
  */
-async function createModules(deps: AppDeps, shared: { rateCounter: RateCounter; now: () => Date }) {
+async function createModules(
+  deps: AppDeps,
+  shared: { rateCounter: RateCounter; now: () => Date; outbox: MailOutboxService },
+) {
   const { config, database, logger } = deps;
   const { now, rateCounter } = shared;
   const db = database.db;
-  const mailer =
-    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
-  const betterAuth = createAuthInstance(config, db, mailer, { logger, rateCounter });
+  const betterAuth = createAuthInstance(config, db, shared.outbox, { logger, rateCounter });
   const auth = await createAuthModule({ config, db, auth: betterAuth, now, rateCounter });
   const entitlements = createEntitlementsModule({ config, db });
   const habits = createHabitsModule({
@@ -282,7 +327,7 @@ async function createModules(deps: AppDeps, shared: { rateCounter: RateCounter; 
         }
       : null,
     outbound: { allowLoopback: config.ALLOW_PRIVATE_OUTBOUND_URLS },
-    mailOutbox: deps.mailOutbox ?? null,
+    mailOutbox: deps.mailOutbox ?? shared.outbox,
     secret: config.BETTER_AUTH_SECRET,
     appUrl: config.APP_URL,
     now,

@@ -190,6 +190,12 @@ export const EnvSchema = z.object({
   ENCRYPTION_KEYS_OLD: encryptionKeysOld.default([]),
   HABIT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(2_000),
   METRICS: z.enum(['on', 'off']).optional(),
+  // Jobs (docs/jobs.md): `off` on API instances that only serve while `npm run worker` runs the jobs.
+  WORKERS: z.enum(['on', 'off']).default('on'),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  JOBS_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  MAIL_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(9),
+  MAIL_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   METRICS_TOKEN: z
     .string()
     .regex(/^\S{16,256}$/, { message: 'must be 16-256 characters without spaces (e.g. `openssl rand -hex 24`)' })
@@ -243,8 +249,11 @@ export interface Config
       | 'REQUIRE_EMAIL_VERIFICATION'
       | 'APP_URL'
       | 'METRICS'
+      | 'WORKERS'
     >
   > {
+  /** Run job handlers in this process (WORKERS=on, the default); off, it only enqueues. */
+  readonly WORKERS: boolean;
   /** Serve GET /metrics: on by default in development, off in test and production. */
   readonly METRICS: boolean;
   /** Where Stripe Checkout and the Billing Portal send the user back to (the web app); default PUBLIC_URL. */
@@ -374,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     TRUST_PROXY: Array.isArray(parsed.TRUST_PROXY) ? Object.freeze([...parsed.TRUST_PROXY]) : parsed.TRUST_PROXY,
     MIGRATE_ON_START: parsed.MIGRATE_ON_START ?? parsed.DATABASE_URL === undefined,
     METRICS: (parsed.METRICS ?? (parsed.NODE_ENV === 'development' ? 'on' : 'off')) === 'on',
+    WORKERS: parsed.WORKERS === 'on',
     PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     APP_URL: (parsed.APP_URL ?? parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     BETTER_AUTH_SECRET: parsed.BETTER_AUTH_SECRET ?? DEVELOPMENT_SECRET,

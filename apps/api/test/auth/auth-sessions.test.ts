@@ -19,7 +19,7 @@ const ALLOWED = new Set(AUTH_ENDPOINTS.map((e) => `${e.method} ${e.path}`));
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await setup();
+  ctx = await setup({ env: { WORKERS: 'on' } });
 });
 
 describe('sessions', () => {
@@ -188,7 +188,7 @@ describe('every 2xx body matches the spec', () => {
       'POST',
       '/api/auth/send-verification-email',
     );
-    const verifyLink = new URL(mailer.last(address, 'verify-email')?.url as string);
+    const verifyLink = new URL((await mailer.waitFor(address, 'verify-email')).url as string);
     const verifyToken = verifyLink.searchParams.get('token') as string;
     check(
       await app.inject({ method: 'GET', url: `/api/auth/verify-email?token=${verifyToken}`, remoteAddress: ip }),
@@ -211,7 +211,7 @@ describe('every 2xx body matches the spec', () => {
       'POST',
       '/api/auth/request-password-reset',
     );
-    const resetLink = new URL(mailer.last(address, 'reset-password')?.url as string);
+    const resetLink = new URL((await mailer.waitFor(address, 'reset-password')).url as string);
     const resetToken = resetLink.pathname.split('/').pop() as string;
     const callback = check(
       await app.inject({ method: 'GET', url: `${resetLink.pathname}${resetLink.search}`, remoteAddress: ip }),

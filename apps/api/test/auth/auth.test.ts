@@ -32,7 +32,7 @@ describe('sign-up, verification, sign-in', () => {
   });
 
   it('with verification required: sign-up sends mail, sign-in is refused until the link is followed', async () => {
-    const { app, mailer } = await setup({ env: { REQUIRE_EMAIL_VERIFICATION: 'true' } });
+    const { app, mailer } = await setup({ env: { REQUIRE_EMAIL_VERIFICATION: 'true', WORKERS: 'on' } });
     const email = uniqueEmail('verify');
     const password = 'correct horse battery';
     const ip = randomIp();
@@ -49,7 +49,7 @@ describe('sign-up, verification, sign-in', () => {
     expect(early.statusCode).toBe(403);
     expect(code(early)).toBe('FORBIDDEN');
 
-    const mail = mailer.last(email, 'verify-email');
+    const mail = await mailer.waitFor(email, 'verify-email');
     expect(mail?.url).toContain('/api/auth/verify-email?token=');
     const link = new URL(mail?.url as string);
     const verify = await app.inject({ method: 'GET', url: `${link.pathname}${link.search}`, remoteAddress: ip });
@@ -114,7 +114,7 @@ describe('sign-up, verification, sign-in', () => {
 
 describe('password reset', () => {
   it('mails a link, sets the new password and revokes every other session', async () => {
-    const { app, mailer } = await setup();
+    const { app, mailer } = await setup({ env: { WORKERS: 'on' } });
     const user = await signUp(app);
     const other = await signIn(app, user.email, user.password);
     const otherCookie = sessionCookie(other.headers['set-cookie']);
@@ -126,7 +126,7 @@ describe('password reset', () => {
       payload: { email: user.email, redirectTo: 'http://localhost:3000/reset' },
     });
     expect(request.statusCode).toBe(200);
-    const mail = mailer.last(user.email, 'reset-password');
+    const mail = await mailer.waitFor(user.email, 'reset-password');
     const token = /reset-password\/([^?]+)/.exec(mail?.url ?? '')?.[1];
     expect(token).toBeTruthy();
 

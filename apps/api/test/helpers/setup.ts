@@ -34,6 +34,8 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'info',
   RATE_LIMIT_MAX: '10000',
+  // Jobs: tests that need mail delivered (or other jobs run) pass WORKERS: 'on'.
+  WORKERS: 'off',
 };
 
 export const databaseKind: 'postgres' | 'pglite' = inject('databaseUrl') ? 'postgres' : 'pglite';
@@ -116,6 +118,7 @@ export async function migratedPgliteFolder(dir: string): Promise<void> {
 }
 
 let snapshotBytes: Promise<Buffer> | undefined;
+let sharedMailer: CapturingMailer | undefined;
 
 /** The dump global-setup made for this run (none on a PostgreSQL run). */
 async function snapshotBlob(): Promise<Blob | null> {
@@ -147,7 +150,9 @@ export async function setup(options: SetupOptions = {}): Promise<TestContext> {
   const logs = new LogCapture();
   const logger = createLogger(config, logs.stream);
   const database = options.database ?? (await testDatabase());
-  const mailer = new CapturingMailer();
+  // One per file, like the database: mail is sent by whichever app's worker takes the job.
+  sharedMailer ??= new CapturingMailer();
+  const mailer = sharedMailer;
   const app = await buildApp({ config, database, logger, mailer, ...options.deps });
   openApps.add(app);
   if (options.routes) await options.routes(app);

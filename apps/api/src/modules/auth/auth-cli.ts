@@ -13,5 +13,5 @@ export const auth = createAuth(
     requireEmailVerification: false,
     secureCookies: false,
   },
-  { db: {} as Database, mailer: { send: async () => {} } },
+  { db: {} as Database, mail: { enqueue: async () => {} } },
 );

@@ -1,4 +1,5 @@
 import { apiKey } from '@better-auth/api-key';
+import { queueAfterTransactionHook } from '@better-auth/core/context';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@habitual/shared';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
@@ -9,7 +10,7 @@ import type { Database } from '../../platform/db/client.js';
 import { loggableError, redactQueryParams } from '../../platform/db/db-errors.js';
 import type { OriginPolicy } from '../../platform/origins.js';
 import type { RateCounter } from '../../platform/rate-counter.js';
-import type { Mailer } from './mailer.js';
+import type { AuthMail } from './mailer.js';
 import * as authSchema from './schema.js';
 
 /** Errors become their message (pino would write a nested Error as `{}`); database errors lose their values. */
@@ -55,12 +56,18 @@ export const COOKIE_PREFIX = 'habitual';
 export const API_KEY_PREFIX = 'hbt_';
 
 /**
- * better-auth, configured once: email + password with verification and reset through our
- * Mailer, cookie sessions, bearer tokens (mobile), API keys (integrators), an admin role, and
+ * better-auth, configured once: email + password with verification and reset through our mail
+ * outbox (sent by a job, so a mail server outage never fails the request), cookie sessions,
+ * bearer tokens (mobile), API keys (integrators), an admin role, and
  * per-client rate limits on the sensitive endpoints. Its tables live in our Drizzle schema.
  */
-export function createAuth(settings: AuthSettings, deps: { db: Database; mailer: Mailer; logger?: FastifyBaseLogger }) {
+export function createAuth(settings: AuthSettings, deps: { db: Database; mail: AuthMail; logger?: FastifyBaseLogger }) {
   const log = deps.logger?.child({ component: 'better-auth' });
+  // better-auth runs sign-up in its own transaction and does not hand it out, so the mail is written
+  // to the outbox as soon as that transaction commits (still before the response): never a mail for
+  // a sign-up that rolled back, and no second transaction waiting on the first (PGlite has one connection).
+  const enqueueAfterCommit = (mail: Parameters<AuthMail['enqueue']>[0]) =>
+    queueAfterTransactionHook(() => deps.mail.enqueue(mail));
   return betterAuth({
     // better-auth's own messages go to our JSON log rather than to the console.
     logger: log
@@ -96,8 +103,9 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
       maxPasswordLength: PASSWORD_MAX_LENGTH,
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: 60 * 60,
+      // Mail hooks (jobs work): written to the outbox; the `mail:send` job delivers and retries.
       sendResetPassword: async ({ user, url }) => {
-        await deps.mailer.send({
+        await enqueueAfterCommit({
           kind: 'reset-password',
           to: user.email,
           url,
@@ -111,7 +119,7 @@ export function createAuth(settings: AuthSettings, deps: { db: Database; mailer:
       autoSignInAfterVerification: true,
       expiresIn: 24 * 60 * 60,
       sendVerificationEmail: async ({ user, url }) => {
-        await deps.mailer.send({
+        await enqueueAfterCommit({
           kind: 'verify-email',
           to: user.email,
           url,

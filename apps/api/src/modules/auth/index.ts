@@ -8,7 +8,7 @@ import { createAccountStore } from './account-store.js';
 import { type Auth, createAuth } from './auth.js';
 import { AuthGuard } from './guard.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
-import type { Mailer } from './mailer.js';
+import type { AuthMail } from './mailer.js';
 import { mountAuth } from './mount.js';
 import { authPolicyPlugin } from './policy.js';
 import { createAuthRepository } from './repository.js';
@@ -19,7 +19,7 @@ import { createAuthService } from './service.js';
 export type { AccountStore, ProfileRow } from './account-store.js';
 export type { Auth } from './auth.js';
 export { type Actor, actorOf } from './guard.js';
-export { createMailer, type Mailer, type MailMessage } from './mailer.js';
+export { type AuthMail, createMailer, type Mailer, type MailMessage } from './mailer.js';
 
 /**
  * The user's clock (time zone and day-start hour), read-only, for a module whose hottest read
@@ -37,7 +37,7 @@ export const userClock = {
 export function createAuthInstance(
   config: Config,
   db: Database,
-  mailer: Mailer,
+  mail: AuthMail,
   options: { logger?: FastifyBaseLogger; rateCounter?: RateCounter } = {},
 ): Auth {
   const { logger, rateCounter } = options;
@@ -51,7 +51,7 @@ export function createAuthInstance(
       secureCookies: config.NODE_ENV !== 'development' || config.PUBLIC_URL.startsWith('https://'),
       ...(rateCounter ? { rateCounter } : {}),
     },
-    { db, mailer, ...(logger ? { logger } : {}) },
+    { db, mail, ...(logger ? { logger } : {}) },
   );
 }
 

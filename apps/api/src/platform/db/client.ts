@@ -26,6 +26,12 @@ export interface DatabaseHandle {
   /** Runs raw SQL and returns its rows, whatever the driver. */
   rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]>;
   close(): Promise<void>;
+  /**
+   * The raw SQL door for the job queue (pg-boss's `executeSql`): `$1` placeholders, and without
+   * values a text of several statements run in one round trip (pg-boss's `BEGIN; ...; COMMIT`
+   * blocks), whose rows are returned together.
+   */
+  executeSql(text: string, values?: readonly unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   /** Statements in flight, open transactions and per-statement timing (read by the metrics). */
   readonly stats: DatabaseStats;
 }
@@ -95,6 +101,23 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle & { reado
     async rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>) {
       return (await db.execute(query)) as unknown as T[];
     },
+    async executeSql(text, values) {
+      // Without values: the simple protocol, which allows several statements in one text.
+      if (values?.length) {
+        const result = await client.unsafe(
+          text,
+          encodeSqlParameters(text, values) as postgres.ParameterOrJSON<never>[],
+        );
+        return { rows: result as unknown as Record<string, unknown>[] };
+      }
+      // A text of several statements in its own BEGIN ... COMMIT (pg-boss's locked blocks): postgres.js
+      // allows a transaction only through `begin`, which holds one connection for it.
+      const block = /^\s*BEGIN;([\s\S]*?);?\s*COMMIT;?\s*$/i.exec(text);
+      const result = block
+        ? await client.begin((tx) => tx.unsafe(block[1] ?? '').simple())
+        : await client.unsafe(text).simple();
+      return { rows: flattenRows(result as unknown as unknown[]) };
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -143,6 +166,18 @@ export async function openPglite(
       const result = (await db.execute(query)) as unknown as { rows: T[] };
       return result.rows;
     },
+    async executeSql(text, values) {
+      if (values?.length) return (await client.query<Record<string, unknown>>(text, [...values])) as never;
+      try {
+        const results = await client.exec(text);
+        return { rows: results.flatMap((r) => r.rows as Record<string, unknown>[]) };
+      } catch (err) {
+        // One session: a block that failed between its BEGIN and COMMIT would leave it in an aborted
+        // transaction that fails every later statement (a pool would just drop the connection).
+        await client.query('rollback').catch(() => {});
+        throw err;
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -153,6 +188,32 @@ export async function openPglite(
       }
     },
   };
+}
+
+/**
+ * Parameters as node-postgres would send them. postgres.js runs without the server's array types
+ * (`fetch_types: false`), so an array bound as `$1::uuid[]` (pg-boss does) goes as a PostgreSQL
+ * array literal; other arrays and objects as JSON, dates as ISO strings.
+ */
+export function encodeSqlParameters(text: string, values: readonly unknown[]): unknown[] {
+  const arrayCast = new Set<number>();
+  for (const match of text.matchAll(/\$(\d+)::[a-z_][a-z0-9_]*\[\]/gi)) arrayCast.add(Number(match[1]) - 1);
+  return values.map((value, i) => {
+    if (value === null || value === undefined) return null;
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value) && arrayCast.has(i)) {
+      const quote = (v: unknown) => `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+      return `{${value.map((v) => (v === null ? 'NULL' : quote(v))).join(',')}}`;
+    }
+    if (typeof value === 'object') return JSON.stringify(value);
+    return value;
+  });
+}
+
+/** postgres.js answers a several-statement text with one row list per statement. */
+function flattenRows(result: unknown[]): Record<string, unknown>[] {
+  if (result.length > 0 && result.every((r) => Array.isArray(r))) return (result as unknown[][]).flat() as never;
+  return result as Record<string, unknown>[];
 }
 
 export { sql };

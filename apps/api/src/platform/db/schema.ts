@@ -8,3 +8,5 @@ export * from '../../modules/habits/schema.js';
 export * from '../../modules/insights/schema.js';
 export * from '../../modules/payments/schema.js';
 export * from '../../modules/reminders/schema.js';
+// Platform tables (not a module's): the mail outbox.
+export * from '../mail/schema.js';
