@@ -6,7 +6,7 @@ import { createAuthInstance, createAuthModule, createMailer, type Mailer } from 
 import { createHabitsModule } from './modules/habits/index.js';
 import { createInsightsModule } from './modules/insights/index.js';
 import { createEntitlementsModule, createPaymentsModule } from './modules/payments/index.js';
-import { createRemindersModule, type ReminderMailOutbox } from './modules/reminders/index.js';
+import { createRemindersModule } from './modules/reminders/index.js';
 import { createProfileReader, createUsersModule } from './modules/users/index.js';
 import { AppError } from './platform/app-error.js';
 import { type App, type Clock, systemClock } from './platform/app-types.js';
@@ -45,8 +45,6 @@ export interface AppDeps {
   mailer?: Mailer;
   /** The job queue; default one on `database`, started when the app is ready and stopped when it closes. */
   jobs?: Jobs;
-  /** Where reminders and the digest put their mail; default the app's mail outbox. */
-  mailOutbox?: ReminderMailOutbox;
 }
 
 declare module 'fastify' {
@@ -327,7 +325,7 @@ async function createModules(
         }
       : null,
     outbound: { allowLoopback: config.ALLOW_PRIVATE_OUTBOUND_URLS },
-    mailOutbox: deps.mailOutbox ?? shared.outbox,
+    mailOutbox: shared.outbox,
     secret: config.BETTER_AUTH_SECRET,
     appUrl: config.APP_URL,
     now,

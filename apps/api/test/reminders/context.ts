@@ -5,8 +5,8 @@ import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type DatabaseHandle, openPostgres } from '../../src/platform/db/client.js';
+import { executeRows } from '../../src/platform/db/rows.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { CapturingMailer } from '../helpers/capturing-mailer.js';
 import type { FakePushService, FakeSubscription } from '../helpers/fake-push.js';
 import { fixedClock, habitsApi } from '../helpers/habits.js';
 import { databaseKind, LogCapture, setup, TEST_ENV, testDatabase } from '../helpers/setup.js';
@@ -61,6 +61,7 @@ export async function clearReminders(database: DatabaseHandle): Promise<void> {
   await database.db.execute(sql`delete from reminder_deliveries`);
   await database.db.execute(sql`delete from habit_reminders`);
   await database.db.execute(sql`delete from digest_preferences`);
+  await database.db.execute(sql`delete from mail_outbox`);
 }
 
 /** One API instance on `database`, with a clock the test moves. */
@@ -70,37 +71,33 @@ export async function reminderApp(database: DatabaseHandle, at: string) {
   return { app, clock };
 }
 
-export interface OutboxRecord {
+/** A row of the mail outbox, as the reminders and the digest wrote it. */
+export interface OutboxRow {
+  kind: string;
   to: string;
   subject: string;
   text: string;
-  kind: string;
-  dedupeKey?: string;
+  dedupe_key: string | null;
 }
 
 /**
- * One API instance whose mail outbox records what is enqueued. The outbox of the job system
- * (issue 14, part A) replaces this port at the merge; until then this is the only way to see the
- * email channel and the digest from a test.
+ * One API instance with the real mail outbox and job workers, sending through SMTP to `smtpUrl`
+ * (a loopback server the test reads), with a clock the test moves.
  */
-export async function reminderAppWithOutbox(database: DatabaseHandle, at: string) {
+export async function reminderAppWithMail(database: DatabaseHandle, at: string, smtpUrl: string) {
   const clock = fixedClock(at);
-  const outbox: OutboxRecord[] = [];
-  const config = loadConfig({ ...TEST_ENV, ...PUSH_ENV });
-  const app = await buildApp({
-    config,
-    database,
-    logger: createLogger(config, new LogCapture().stream),
-    mailer: new CapturingMailer(),
-    clock,
-    mailOutbox: {
-      async enqueue(mail) {
-        outbox.push({ ...mail });
-      },
-    },
-  });
+  const config = loadConfig({ ...TEST_ENV, ...PUSH_ENV, SMTP_URL: smtpUrl, WORKERS: 'on' });
+  const app = await buildApp({ config, database, logger: createLogger(config, new LogCapture().stream), clock });
   await app.ready();
-  return { app, clock, outbox };
+  return { app, clock };
+}
+
+/** What the outbox holds of a kind, oldest first. */
+export async function outboxOf(database: DatabaseHandle, kind: string): Promise<OutboxRow[]> {
+  return executeRows<OutboxRow>(
+    database.db,
+    sql`select kind, "to", subject, text, dedupe_key from mail_outbox where kind = ${kind} order by created_at`,
+  );
 }
 
 /** A signed-up user in `timezone`, with one browser subscribed to the fake push service. */
