@@ -17,6 +17,8 @@ export interface FaultProxy {
   set(mode: FaultMode, options?: { latencyMs?: number }): void;
   /** Client connections currently open through the proxy. */
   openConnections(): number;
+  /** Chunks read and dropped while blackholed, since the proxy started. */
+  droppedChunks(): number;
   close(): Promise<void>;
 }
 
@@ -24,11 +26,15 @@ export interface FaultProxy {
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let latencyMs = 0;
+  let dropped = 0;
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
 
   const relay = (from: Socket, to: Socket) => {
     from.on('data', (chunk: Buffer) => {
-      if (mode === 'blackhole') return; // read and dropped, never forwarded
+      if (mode === 'blackhole') {
+        dropped++; // read and dropped, never forwarded
+        return;
+      }
       if (mode === 'latency' && latencyMs > 0) {
         from.pause();
         setTimeout(() => {
@@ -90,6 +96,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       }
     },
     openConnections: () => pairs.size,
+    droppedChunks: () => dropped,
     async close() {
       for (const { client, upstream } of pairs) {
         client.destroy();

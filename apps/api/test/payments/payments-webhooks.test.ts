@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorEnvelope } from '@habitual/shared';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createPayments } from '../../src/modules/payments/index.js';
 import { type DatabaseHandle, openPostgres } from '../../src/platform/db/client.js';
 import { migratePostgresDatabase } from '../../src/platform/db/migrate.js';
@@ -108,8 +108,15 @@ describe('webhook: each event applied once', () => {
 });
 
 describe('webhook: delivery order', () => {
-  /** A whole second well after anything the helpers delivered with the current time. */
-  const later = (seconds: number) => Math.floor(Date.now() / 1000) + 60 + seconds;
+  /**
+   * Whole seconds well after anything the helpers delivered with the current time, from one base
+   * per test: `later(2)` stays before `later(3)` however slowly a busy machine runs the test.
+   */
+  let base = 0;
+  beforeEach(() => {
+    base = Math.floor(Date.now() / 1000) + 60;
+  });
+  const later = (seconds: number) => base + seconds;
 
   it('`updated` before `created` ends in the newest state, from the payloads alone', async () => {
     const ctx = await setupBilling();

@@ -154,9 +154,15 @@ describe('database faults (PostgreSQL through a fault proxy)', () => {
       expect(await readyWithin(RECOVERY_BOUND_MS)).not.toBeNull();
       // Requests go out on pooled connections, then the network drops their bytes mid-flight and
       // heals before the client deadline: the old sockets stay open but will never be answered.
+      const droppedBefore = proxy.droppedChunks();
       proxy.set('blackhole');
       const inFlight = everyRequestAnswers503();
-      await new Promise((r) => setTimeout(r, STATEMENT_TIMEOUT_MS / 4));
+      // Heal once every request's statement has been swallowed (on a busy machine a request can
+      // take longer than any fixed pause to reach the database), and before the deadline.
+      const healBy = Date.now() + STATEMENT_TIMEOUT_MS / 2;
+      while (proxy.droppedChunks() - droppedBefore < traffic().length && Date.now() < healBy) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       proxy.set('pass');
       await inFlight;
       expect(await readyWithin(RECOVERY_BOUND_MS)).not.toBeNull();
