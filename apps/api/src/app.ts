@@ -2,12 +2,7 @@ import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createAuthInstance, createAuthModule, createMailer, type Mailer } from './modules/auth/index.js';
-import { createHabitsModule } from './modules/habits/index.js';
-import { createInsightsModule } from './modules/insights/index.js';
-import { createEntitlementsModule, createPaymentsModule } from './modules/payments/index.js';
-import { createRemindersModule } from './modules/reminders/index.js';
-import { createProfileReader, createUsersModule } from './modules/users/index.js';
+import { createModules } from './module-wiring.js';
 import { AppError } from './platform/app-error.js';
 import { type App, type Clock, systemClock } from './platform/app-types.js';
 import { clientErrorHandler, frameworkErrors } from './platform/client-errors.js';
@@ -15,7 +10,7 @@ import type { DatabaseHandle } from './platform/db/client.js';
 import { envelope, errorHandlerPlugin, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health.js';
 import { createJobs, type Jobs, registerJobMetrics } from './platform/jobs/index.js';
-import { createMailOutbox, type MailOutboxService } from './platform/mail/index.js';
+import { createMailer, createMailOutbox, type Mailer } from './platform/mail/index.js';
 import { Metrics, metricsPlugin } from './platform/metrics.js';
 import { documentErrors, openApiPlugin } from './platform/openapi.js';
 import { createRateCounter, type RateCounter } from './platform/rate-counter.js';
@@ -124,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     retry: { limit: config.MAIL_RETRY_LIMIT, delaySeconds: config.MAIL_RETRY_DELAY_SECONDS, maxDelaySeconds: 3600 },
   });
 
-  const modules = await createModules(deps, { rateCounter, now, outbox });
+  const modules = await createModules({ config, db: database.db, logger: deps.logger, rateCounter, now, outbox });
   metrics?.trackCache('auth', () => ({
     ...modules.auth.guard.cacheStats,
     entries: modules.auth.guard.cacheStats.entries(),
@@ -267,81 +262,6 @@ function sharedRateCounter(
       logger.warn({ err }, 'redis error (sign-in throttles and key budgets count in this process meanwhile)');
     },
   });
-}
-
-/**
- * Builds the modules in dependency order, each given the others' narrow interfaces: auth (with
- * better-auth, its mail through the outbox);
- * entitlements (plans and the stored subscription status); habits, limited by entitlements;
- * insights, reading habits; payments, shown the usage habits and insights count; reminders,
- * reading habits, profiles and the insights summary; users, given every module's part in an
- * account's export and deletion, and told reminders to reschedule when a user's clock changes.
- */
-async function createModules(
-  deps: AppDeps,
-  shared: { rateCounter: RateCounter; now: () => Date; outbox: MailOutboxService },
-) {
-  const { config, database, logger } = deps;
-  const { now, rateCounter } = shared;
-  const db = database.db;
-  const betterAuth = createAuthInstance(config, db, shared.outbox, { logger, rateCounter });
-  const auth = await createAuthModule({ config, db, auth: betterAuth, now, rateCounter });
-  const entitlements = createEntitlementsModule({ config, db });
-  const habits = createHabitsModule({
-    db,
-    limits: entitlements.service,
-    now,
-    cacheSize: config.HABIT_CACHE_SIZE,
-  });
-  const insights = createInsightsModule({
-    db,
-    config,
-    habits: habits.service,
-    entitlements: entitlements.service,
-    now,
-    log: deps.logger,
-  });
-  const payments = createPaymentsModule({
-    config,
-    db,
-    usage: {
-      activeHabits: (userId) => habits.service.countActive(userId),
-      aiInsightsThisMonth: (userId) => insights.service.aiInsightsThisMonth(userId),
-    },
-    contactOf: (userId) => auth.accounts.findContact(userId),
-    now,
-    log: deps.logger,
-  });
-  const reminders = createRemindersModule({
-    db,
-    habits: habits.service,
-    users: createProfileReader(auth.accounts),
-    insights: insights.service,
-    vapid: config.VAPID_PUBLIC_KEY
-      ? {
-          publicKey: config.VAPID_PUBLIC_KEY,
-          privateKey: config.VAPID_PRIVATE_KEY ?? '',
-          subject: config.VAPID_SUBJECT ?? '',
-        }
-      : null,
-    outbound: { allowLoopback: config.ALLOW_PRIVATE_OUTBOUND_URLS },
-    mailOutbox: shared.outbox,
-    secret: config.BETTER_AUTH_SECRET,
-    appUrl: config.APP_URL,
-    now,
-    log: deps.logger,
-  });
-  const users = createUsersModule({
-    db,
-    accounts: auth.accounts,
-    // Payments first: a live subscription is cancelled at Stripe before any row goes.
-    accountParts: [payments.account, habits.account, insights.account, reminders.account],
-    verifyPassword: (userId, password) => auth.service.verifyPassword(userId, password),
-    onAccountDeleted: () => auth.service.invalidateCredentials(),
-    onClockChanged: (userId) => reminders.rescheduleUser(userId),
-    now,
-  });
-  return { auth, habits, insights, payments, reminders, users };
 }
 
 /** Fastify accepts a hop count at runtime but not in its types; a function says the same. */
