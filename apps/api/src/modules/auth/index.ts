@@ -19,7 +19,7 @@ import { createAuthService } from './service.js';
 export type { AccountStore, ProfileRow } from './account-store.js';
 export type { Auth } from './auth.js';
 export { type Actor, actorOf } from './guard.js';
-export { type AuthMail, createMailer, type Mailer, type MailMessage } from './mailer.js';
+export type { AuthMail, Mailer, MailMessage } from './mailer.js';
 
 /**
  * The user's clock (time zone and day-start hour), read-only, for a module whose hottest read
