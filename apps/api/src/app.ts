@@ -99,25 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { database, timeoutMs: 2_000, isShuttingDown: lifecycle.isShuttingDown });
 
   const now = () => clock.now();
-  // The job queue (docs/jobs.md) and the mail outbox it sends: mail is written, then sent by a job.
-  const jobs =
-    deps.jobs ??
-    createJobs({
-      database,
-      logger,
-      workers: config.WORKERS,
-      pollingIntervalSeconds: config.JOBS_POLL_INTERVAL_SECONDS,
-    });
-  if (metrics) registerJobMetrics(metrics.registry, jobs); // queue depth, latency, failures
-  const mailer =
-    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
-  const outbox = createMailOutbox({
-    db: database.db,
-    jobs,
-    mailer,
-    logger,
-    retry: { limit: config.MAIL_RETRY_LIMIT, delaySeconds: config.MAIL_RETRY_DELAY_SECONDS, maxDelaySeconds: 3600 },
-  });
+  const { jobs, outbox } = createJobsAndOutbox(deps, metrics);
 
   const modules = await createModules({ config, db: database.db, logger: deps.logger, rateCounter, now, outbox });
   metrics?.trackCache('auth', () => ({
@@ -161,6 +143,30 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
 
   return app;
+}
+
+/** The job queue (docs/jobs.md) and the mail outbox it sends: mail is written, then sent by a job. */
+function createJobsAndOutbox(deps: AppDeps, metrics: Metrics | null) {
+  const { config, database, logger } = deps;
+  const jobs =
+    deps.jobs ??
+    createJobs({
+      database,
+      logger,
+      workers: config.WORKERS,
+      pollingIntervalSeconds: config.JOBS_POLL_INTERVAL_SECONDS,
+    });
+  if (metrics) registerJobMetrics(metrics.registry, jobs); // queue depth, latency, failures
+  const mailer =
+    deps.mailer ?? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger);
+  const outbox = createMailOutbox({
+    db: database.db,
+    jobs,
+    mailer,
+    logger,
+    retry: { limit: config.MAIL_RETRY_LIMIT, delaySeconds: config.MAIL_RETRY_DELAY_SECONDS, maxDelaySeconds: 3600 },
+  });
+  return { jobs, outbox };
 }
 
 /** The Fastify instance with every option of ours: logging, limits, timeouts, compilers. */
