@@ -2,7 +2,7 @@ import type { HabitWithSummary } from '@habitual/shared';
 import { type CachedHabit, HabitCache, type StoredCheckIn } from './computation-cache.js';
 import { computeHabit, localTodayDayNumber, summarizeHabit } from './domain/index.js';
 import { definitionOf, toHabit, toStoredCheckIn, toSummary } from './mapping.js';
-import type { HabitsRepository } from './repository.js';
+import type { HabitKey, HabitsRepository } from './repository.js';
 import type { Clocking, HabitRow } from './rows.js';
 
 /** One habit computed for a day: its row, its cache entry, the computation and today's entry. */
@@ -20,7 +20,7 @@ export interface ComputedHabit {
  * The use cases read through it and tell it about their writes.
  */
 export function createHabitReadModel(deps: {
-  habits: Pick<HabitsRepository, 'checkInsOf'>;
+  habits: Pick<HabitsRepository, 'checkInsOf' | 'habitsByIds'>;
   now: () => Date;
   /** Habits whose check-ins are kept in memory (least recently used); 0 turns the cache off. */
   cacheSize: number;
@@ -102,20 +102,57 @@ export function createHabitReadModel(deps: {
     });
   }
 
+  /** The API view of each listed habit for the user's today (cached with the computation). */
+  async function withSummaries(
+    userId: string,
+    rows: readonly HabitRow[],
+    clocking: Clocking,
+  ): Promise<HabitWithSummary[]> {
+    const today = todayOf(clocking);
+    const computed = await computeAll(userId, rows, today);
+    return computed.map(({ row, entry, computed: c, todayEntry }): HabitWithSummary => {
+      if (entry.view && entry.view.today === today && entry.view.position === row.position) return entry.view.item;
+      const item = { ...toHabit(row), summary: toSummary(c.summary, todayEntry, row.id) };
+      entry.view = { today, position: row.position, item };
+      return item;
+    });
+  }
+
+  /** The cached API view of a habit at this revision and position for `today`, if there is one. */
+  function cachedView(id: string, revision: number, position: number, today: number): HabitWithSummary | undefined {
+    const view = cache.get(id, revision)?.view;
+    return view && view.today === today && view.position === position ? view.item : undefined;
+  }
+
   return {
     todayOf,
     computeAll,
 
-    /** The API view of each listed habit for the user's today (cached with the computation). */
-    async withSummaries(userId: string, rows: readonly HabitRow[], clocking: Clocking): Promise<HabitWithSummary[]> {
-      const today = todayOf(clocking);
-      const computed = await computeAll(userId, rows, today);
-      return computed.map(({ row, entry, computed: c, todayEntry }): HabitWithSummary => {
-        if (entry.view && entry.view.today === today && entry.view.position === row.position) return entry.view.item;
-        const item = { ...toHabit(row), summary: toSummary(c.summary, todayEntry, row.id) };
-        entry.view = { today, position: row.position, item };
-        return item;
-      });
+    withSummaries,
+
+    /**
+     * The API view of each listed habit from its keys (a keys-first read): cached views at the
+     * key's revision and position are current; full rows are read (one statement) only for the
+     * others. A habit deleted between the two reads is left out.
+     */
+    async viewsOfKeys(
+      userId: string,
+      keys: readonly HabitKey[],
+      clocking: Clocking,
+      today: number,
+    ): Promise<HabitWithSummary[]> {
+      const items: (HabitWithSummary | undefined)[] = keys.map((key) =>
+        cachedView(key.id, key.revision, key.position, today),
+      );
+      const stale = keys.filter((_key, i) => items[i] === undefined).map((key) => key.id);
+      if (stale.length > 0) {
+        const rows = await repo.habitsByIds(userId, stale);
+        const fresh = new Map((await withSummaries(userId, rows, clocking)).map((item) => [item.id, item]));
+        keys.forEach((key, i) => {
+          items[i] ??= fresh.get(key.id);
+        });
+      }
+      return items.filter((item): item is HabitWithSummary => item !== undefined);
     },
 
     /** One habit computed for the user's today, and that today as a day number. */
@@ -125,11 +162,7 @@ export function createHabitReadModel(deps: {
       return { today, ...(one as ComputedHabit) };
     },
 
-    /** The cached API view of a habit at this revision and position for `today`, if there is one. */
-    cachedView(id: string, revision: number, position: number, today: number): HabitWithSummary | undefined {
-      const view = cache.get(id, revision)?.view;
-      return view && view.today === today && view.position === position ? view.item : undefined;
-    },
+    cachedView,
 
     /** This instance wrote (or, with null, deleted) one day of a habit, now at `revision`. */
     applyWrite(habitId: string, revision: number, date: string, checkIn: StoredCheckIn | null): void {
