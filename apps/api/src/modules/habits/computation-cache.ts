@@ -10,6 +10,11 @@ export interface CachedHabit {
   /** Oldest first, one per date. */
   checkIns: StoredCheckIn[];
   computed?: { today: number; computation: HabitComputation; summary: HabitSummary };
+  /**
+   * What was computed before this instance's last writes were applied to `checkIns`: the next
+   * computation for the same today starts its scores from it (see `recomputeHabit`).
+   */
+  basis?: HabitComputation;
   /** The API view of the habit that day, at a position (reordering does not bump the revision). */
   view?: { today: number; position: number; item: HabitWithSummary };
 }
@@ -83,7 +88,8 @@ export class HabitCache {
     const next = list.slice();
     if (checkIn) next.splice(lo, exists ? 1 : 0, checkIn);
     else if (exists) next.splice(lo, 1);
-    this.entries.set(habitId, { revision, checkIns: next });
+    const basis = entry.computed?.computation ?? entry.basis;
+    this.entries.set(habitId, basis ? { revision, checkIns: next, basis } : { revision, checkIns: next });
   }
 
   delete(habitId: string): void {

@@ -1,6 +1,6 @@
 import type { HabitWithSummary } from '@habitual/shared';
 import { type CachedHabit, HabitCache, type StoredCheckIn } from './computation-cache.js';
-import { computeHabit, localTodayDayNumber, summarizeHabit } from './domain/index.js';
+import { computeHabit, localTodayDayNumber, recomputeHabit, summarizeHabit } from './domain/index.js';
 import { definitionOf, toHabit, toStoredCheckIn, toSummary } from './mapping.js';
 import type { HabitKey, HabitsRepository } from './repository.js';
 import type { Clocking, HabitRow } from './rows.js';
@@ -93,7 +93,12 @@ export function createHabitReadModel(deps: {
     return rows.map((row) => {
       const entry = entries.get(row.id) as CachedHabit;
       if (!entry.computed || entry.computed.today !== today) {
-        const computation = computeHabit(definitionOf(row), entry.checkIns, today);
+        // After a write, only the days from the first changed one are scored again.
+        const basis = entry.basis?.history.today === today ? entry.basis : undefined;
+        const computation = basis
+          ? recomputeHabit(definitionOf(row), entry.checkIns, today, basis)
+          : computeHabit(definitionOf(row), entry.checkIns, today);
+        entry.basis = undefined;
         entry.computed = { today, computation, summary: summarizeHabit(computation) };
       }
       const last = entry.checkIns[entry.checkIns.length - 1];
