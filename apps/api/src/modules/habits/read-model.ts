@@ -27,6 +27,8 @@ export function createHabitReadModel(deps: {
 }) {
   const { habits: repo } = deps;
   const cache = new HabitCache(deps.cacheSize);
+  /** This instance's check-in writes in flight, by habit (see `startWrite`). */
+  const inFlight = new Map<string, Set<Promise<void>>>();
   /** Reads of check-ins in flight, by `habitId:revision`. */
   const loading = new Map<string, Promise<CachedHabit>>();
 
@@ -172,6 +174,35 @@ export function createHabitReadModel(deps: {
     /** This instance wrote (or, with null, deleted) one day of a habit, now at `revision`. */
     applyWrite(habitId: string, revision: number, date: string, checkIn: StoredCheckIn | null): void {
       cache.applyWrite(habitId, revision, date, checkIn);
+    },
+
+    /**
+     * Marks a write of one habit in flight. `settle` applies its result to the cached history and,
+     * when an earlier revision is missing, waits for this instance's writes of the habit that
+     * started before it (they finish in any order), so the history is patched rather than re-read.
+     * Writes to different habits never wait for each other; `done` must always be called.
+     */
+    startWrite(habitId: string) {
+      const earlier = [...(inFlight.get(habitId) ?? [])];
+      let finish = () => {};
+      const own = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const set = inFlight.get(habitId) ?? new Set<Promise<void>>();
+      set.add(own);
+      inFlight.set(habitId, set);
+      return {
+        async settle(revision: number, date: string, checkIn: StoredCheckIn | null): Promise<void> {
+          cache.applyWrite(habitId, revision, date, checkIn);
+          const at = cache.revisionOf(habitId);
+          if (at !== undefined && at < revision && earlier.length > 0) await Promise.all(earlier);
+        },
+        done() {
+          finish();
+          set.delete(own);
+          if (set.size === 0 && inFlight.get(habitId) === set) inFlight.delete(habitId);
+        },
+      };
     },
 
     /** Drops a habit's history (deleted, or changed by a batch). */

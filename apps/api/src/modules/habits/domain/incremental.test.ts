@@ -141,4 +141,29 @@ describe('incremental recomputation', () => {
       RUNS,
     );
   });
+
+  it('writes that finish out of order patch the cached list as if they had come in order', () => {
+    fc.assert(
+      fc.property(
+        habitArb,
+        fc.array(editArb, { maxLength: 40 }),
+        fc.array(editArb, { minLength: 1, maxLength: 8 }).chain((writes) =>
+          fc.tuple(fc.constant(writes), fc.shuffledSubarray(writes.map((_w, i) => i), { minLength: writes.length })),
+        ),
+        (def, initial, [writes, order]) => {
+          const cache = new HabitCache(10);
+          const checkIns = applyEdits(def, [], initial) as StoredCheckIn[];
+          cache.set('h', { revision: 1, checkIns });
+          for (const i of order) {
+            const edit = writes[i] as Edit;
+            cache.applyWrite('h', 2 + i, fromDayNumber(TODAY - edit.offset), entryOf(def, edit));
+          }
+          const entry = cache.get('h', 1 + writes.length);
+          expect(entry?.ahead?.size ?? 0).toBe(0);
+          expect(entry?.checkIns).toEqual(applyEdits(def, checkIns, writes));
+        },
+      ),
+      RUNS,
+    );
+  });
 });
