@@ -148,7 +148,13 @@ describe('incremental recomputation', () => {
         habitArb,
         fc.array(editArb, { maxLength: 40 }),
         fc.array(editArb, { minLength: 1, maxLength: 8 }).chain((writes) =>
-          fc.tuple(fc.constant(writes), fc.shuffledSubarray(writes.map((_w, i) => i), { minLength: writes.length })),
+          fc.tuple(
+            fc.constant(writes),
+            fc.shuffledSubarray(
+              writes.map((_w, i) => i),
+              { minLength: writes.length },
+            ),
+          ),
         ),
         (def, initial, [writes, order]) => {
           const cache = new HabitCache(10);
