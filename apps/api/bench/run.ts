@@ -12,7 +12,7 @@
  * Groups: api (health, sessions, the habits endpoints), cold (the habits endpoints with the
  * computation cache off), webhooks, pglite (first round only), metrics (GET /today with METRICS
  * off and on, alternating, and the ratio). BENCH_ONLY (comma-separated groups) runs those only,
- * and prints the table without rewriting docs/benchmarks.md.
+ * and prints the table without rewriting docs/benchmarks.md (unless BENCH_WRITE=1).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -387,7 +387,7 @@ async function main() {
     start >= 0 && end > start
       ? `${previous.slice(0, start)}${generated}${previous.slice(end + GENERATED_END.length)}`
       : `# Benchmarks\n\n${generated}\n`;
-  if (only) {
+  if (only && !process.env.BENCH_WRITE) {
     process.stdout.write(`\n${table}\n(BENCH_ONLY is set: ${outFile} was not rewritten)\n`);
     return;
   }
