@@ -32,6 +32,10 @@ const duration = Number(process.env.BENCH_DURATION ?? 6);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((g) => g.trim())) : null;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_SCENARIOS: comma-separated prefixes; only habits scenarios whose name starts with one run. */
+const scenarioFilter = process.env.BENCH_SCENARIOS?.split(',').map((p) => p.trim());
+const picked = <T extends { name: string }>(list: T[]) =>
+  scenarioFilter ? list.filter((s) => scenarioFilter.some((p) => s.name.startsWith(p))) : list;
 const wanted = (group: 'api' | 'cold' | 'webhooks' | 'pglite' | 'metrics') => !only || only.has(group);
 /** One signing secret for every server of the run: the bench user's session is valid in each. */
 const authSecret = randomBytes(32).toString('base64');
@@ -270,6 +274,12 @@ async function main() {
   let billing: Awaited<ReturnType<typeof benchBilling>> | null = null;
   try {
     const databaseUrl = await createBenchDatabase(admin, dbName);
+    // BENCH_SYNCHRONOUS_COMMIT=off: an experiment (how much of a write's time is the WAL flush).
+    if (process.env.BENCH_SYNCHRONOUS_COMMIT) {
+      await admin.unsafe(
+        `alter database "${dbName}" set synchronous_commit = '${process.env.BENCH_SYNCHRONOUS_COMMIT === 'off' ? 'off' : 'on'}'`,
+      );
+    }
     const apiEnv = { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' };
     const run = async (
       scenario: string,
@@ -310,33 +320,38 @@ async function main() {
       });
       report.baselines(constant as Measurement, oneQuery as Measurement);
       if (wanted('api') || wanted('cold') || wanted('metrics'))
-        await run('api', apiEnv, async (base) => {
+        await run('api', apiEnv, async (base, child) => {
+          const cpu = () => serverCpu(child);
           const user = await benchUserOnce(base);
           if (!wanted('api')) return;
-          report.add(await measure('GET /health/live', 'postgres', `${base}/health/live`));
-          report.add(await measure('GET /health/ready', 'postgres', `${base}/health/ready`));
-          for (const [how, headers] of [
-            ['cookie session', { cookie: user.cookie }],
-            ['bearer token', { authorization: `Bearer ${user.token}` }],
-            ['API key', { 'x-api-key': user.apiKey }],
-          ] as const) {
-            report.add(await measure(`GET /api/v1/me (${how})`, 'postgres', `${base}/api/v1/me`, { headers }));
+          if (!scenarioFilter) {
+            report.add(await measure('GET /health/live', 'postgres', `${base}/health/live`, {}, cpu));
+            report.add(await measure('GET /health/ready', 'postgres', `${base}/health/ready`, {}, cpu));
+            for (const [how, headers] of [
+              ['cookie session', { cookie: user.cookie }],
+              ['bearer token', { authorization: `Bearer ${user.token}` }],
+              ['API key', { 'x-api-key': user.apiKey }],
+            ] as const) {
+              report.add(await measure(`GET /api/v1/me (${how})`, 'postgres', `${base}/api/v1/me`, { headers }, cpu));
+            }
           }
-          for (const scenario of habitScenarios(user.habitIds, user.cookie)) {
-            report.add(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init));
+          for (const scenario of picked(habitScenarios(user.habitIds, user.cookie))) {
+            report.add(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init, cpu));
           }
         });
       if (wanted('cold') && who) {
         const user = who;
-        await run('api', { ...apiEnv, HABIT_CACHE_SIZE: '0' }, async (base) => {
-          for (const scenario of habitScenarios(user.habitIds, user.cookie, true)) {
-            report.add(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init));
+        await run('api', { ...apiEnv, HABIT_CACHE_SIZE: '0' }, async (base, child) => {
+          const cpu = () => serverCpu(child);
+          for (const scenario of picked(habitScenarios(user.habitIds, user.cookie, true))) {
+            report.add(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init, cpu));
           }
         });
       }
       if (billing) {
         const b = billing;
-        await run('api', { ...apiEnv, ...b.env }, async (base) => {
+        await run('api', { ...apiEnv, ...b.env }, async (base, child) => {
+          const cpu = () => serverCpu(child);
           report.add(
             await measure(
               'POST /api/v1/webhooks/stripe (subscription change, stored from the event)',
@@ -345,6 +360,7 @@ async function main() {
               {
                 requests: b.changes,
               },
+              cpu,
             ),
           );
           report.add(
@@ -355,6 +371,7 @@ async function main() {
               {
                 requests: b.invoices,
               },
+              cpu,
             ),
           );
         });
@@ -365,7 +382,7 @@ async function main() {
           report.add(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
           const user = await benchUser(base);
           const ids = await seedHabits(base, user.cookie);
-          for (const scenario of habitScenarios(ids, user.cookie)) {
+          for (const scenario of picked(habitScenarios(ids, user.cookie))) {
             report.add(await measure(scenario.name, 'pglite', `${base}${scenario.path}`, scenario.init));
           }
         });
