@@ -27,8 +27,8 @@ export function createHabitReadModel(deps: {
 }) {
   const { habits: repo } = deps;
   const cache = new HabitCache(deps.cacheSize);
-  /** This instance's check-in writes in flight, by habit (see `startWrite`). */
-  const inFlight = new Map<string, Set<Promise<void>>>();
+  /** This instance's check-in writes whose statement is unanswered, by habit (see `startWrite`). */
+  const writesInFlight = new Map<string, { pending: number; waiters: (() => void)[] }>();
   /** Reads of check-ins in flight, by `habitId:revision`. */
   const loading = new Map<string, Promise<CachedHabit>>();
 
@@ -177,31 +177,40 @@ export function createHabitReadModel(deps: {
     },
 
     /**
-     * Marks a write of one habit in flight. `settle` applies its result to the cached history and,
-     * when an earlier revision is missing, waits for this instance's writes of the habit that
-     * started before it (they finish in any order), so the history is patched rather than re-read.
+     * Marks a check-in write of one habit in flight. `settle` applies its result to the cached
+     * history; when an earlier revision is still missing and another write of this habit by this
+     * instance has not had its statement answered yet (concurrent writes get their revisions in
+     * lock order, not in the order they started), it waits for those statements, so the history
+     * is patched rather than re-read. It only waits for statements, which never wait for it.
      * Writes to different habits never wait for each other; `done` must always be called.
      */
     startWrite(habitId: string) {
-      const earlier = [...(inFlight.get(habitId) ?? [])];
-      let finish = () => {};
-      const own = new Promise<void>((resolve) => {
-        finish = resolve;
-      });
-      const set = inFlight.get(habitId) ?? new Set<Promise<void>>();
-      set.add(own);
-      inFlight.set(habitId, set);
+      let state = writesInFlight.get(habitId);
+      if (!state) {
+        state = { pending: 0, waiters: [] };
+        writesInFlight.set(habitId, state);
+      }
+      const writes = state;
+      writes.pending++;
+      let answered = false;
+      const statementAnswered = () => {
+        if (answered) return;
+        answered = true;
+        writes.pending--;
+        for (const wake of writes.waiters.splice(0)) wake();
+        if (writes.pending === 0 && writesInFlight.get(habitId) === writes) writesInFlight.delete(habitId);
+      };
       return {
-        async settle(revision: number, date: string, checkIn: StoredCheckIn | null): Promise<void> {
+        /** Applies the write; the revision to compute the habit at now (see `revisionAfterWrite`). */
+        async settle(revision: number, date: string, checkIn: StoredCheckIn | null, today: number): Promise<number> {
           cache.applyWrite(habitId, revision, date, checkIn);
-          const at = cache.revisionOf(habitId);
-          if (at !== undefined && at < revision && earlier.length > 0) await Promise.all(earlier);
+          statementAnswered();
+          while ((cache.revisionOf(habitId) ?? revision) < revision && writes.pending > 0) {
+            await new Promise<void>((wake) => writes.waiters.push(wake));
+          }
+          return cache.revisionAfterWrite(habitId, revision, today);
         },
-        done() {
-          finish();
-          set.delete(own);
-          if (set.size === 0 && inFlight.get(habitId) === set) inFlight.delete(habitId);
-        },
+        done: statementAnswered,
       };
     },
 

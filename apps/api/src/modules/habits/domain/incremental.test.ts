@@ -165,11 +165,27 @@ describe('incremental recomputation', () => {
             cache.applyWrite('h', 2 + i, fromDayNumber(TODAY - edit.offset), entryOf(def, edit));
           }
           const entry = cache.get('h', 1 + writes.length);
-          expect(entry?.ahead?.size ?? 0).toBe(0);
           expect(entry?.checkIns).toEqual(applyEdits(def, checkIns, writes));
         },
       ),
       RUNS,
     );
+  });
+
+  it('a history read while writes ran is caught up with them when stored; an older one never replaces a newer', () => {
+    const cache = new HabitCache(10);
+    const at = (date: string): StoredCheckIn => ({ date, status: 'done', value: null, updatedAt: new Date(0) });
+    // Writes at revisions 2 and 3 finish while the history (read at revision 1) is on its way.
+    cache.applyWrite('h', 3, '2026-11-03', at('2026-11-03'));
+    cache.applyWrite('h', 2, '2026-11-02', at('2026-11-02'));
+    cache.set('h', { revision: 1, checkIns: [at('2026-11-01')] });
+    expect(cache.revisionOf('h')).toBe(3);
+    expect(cache.get('h', 3)?.checkIns.map((c) => c.date)).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
+    // A slower read, of revision 2, arrives last: the newer history stays.
+    cache.set('h', { revision: 2, checkIns: [at('2026-11-01')] });
+    expect(cache.revisionOf('h')).toBe(3);
+    // A reader that saw revision 2 misses without dropping the newer history.
+    expect(cache.get('h', 2)).toBeUndefined();
+    expect(cache.revisionOf('h')).toBe(3);
   });
 });

@@ -23,6 +23,7 @@ export function createCheckInUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) 
       const write = read.startWrite(habitId);
       let stored: Awaited<ReturnType<typeof repo.putCheckIn>>;
       let checkIn: Awaited<ReturnType<typeof repo.checkInsAt>>[number] | undefined;
+      let revision: number;
       try {
         stored = await repo.putCheckIn(userId, habit.type, checkInValues(habit.type, habitId, entry));
         if (!stored) throw habitNotFound();
@@ -30,11 +31,14 @@ export function createCheckInUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) 
         checkIn = stored.checkIn ?? (await repo.checkInsAt(userId, [{ habitId, date }]))[0];
         if (!checkIn) throw habitNotFound();
         // A write that changed nothing leaves the cached history as it is.
-        if (stored.changed) await write.settle(stored.revision, date, toStoredCheckIn(checkIn));
+        if (stored.changed) {
+          revision = await write.settle(stored.revision, date, toStoredCheckIn(checkIn), read.todayOf(clocking));
+        } else revision = stored.revision;
       } finally {
         write.done();
       }
-      const one = await read.computeOne(userId, { ...habit, revision: stored.revision }, clocking);
+      // Computed at the cached revision when later writes of this instance are already in it.
+      const one = await read.computeOne(userId, { ...habit, revision }, clocking);
       return {
         checkIn: toCheckIn(checkIn),
         summary: toSummary(one.computed.summary, one.todayEntry, habitId),
