@@ -83,8 +83,8 @@ export class HabitCache {
     }
     if (entry.revision !== revision) {
       this.misses++;
-      // An older history is of no more use; a newer one is (the reader saw an earlier revision).
-      if (entry.revision < revision) this.entries.delete(habitId);
+      // Kept: a newer history serves readers that saw it; an older one is replaced when the
+      // re-read is stored, or caught up by this instance's writes still on their way.
       return undefined;
     }
     this.hits++;

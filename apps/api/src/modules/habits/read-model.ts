@@ -29,6 +29,18 @@ export function createHabitReadModel(deps: {
   const cache = new HabitCache(deps.cacheSize);
   /** This instance's check-in writes whose statement is unanswered, by habit (see `startWrite`). */
   const writesInFlight = new Map<string, { pending: number; waiters: (() => void)[] }>();
+  /**
+   * Until the cached history of a habit reaches `revision` or no write of it by this instance
+   * awaits its statement's answer (only statements are waited for, which never wait for this).
+   */
+  async function ownWrites(habitId: string, revision: number): Promise<void> {
+    for (;;) {
+      const writes = writesInFlight.get(habitId);
+      if (!writes || writes.pending === 0 || (cache.revisionOf(habitId) ?? revision) >= revision) return;
+      await new Promise<void>((wake) => writes.waiters.push(wake));
+    }
+  }
+
   /** Reads of check-ins in flight, by `habitId:revision`. */
   const loading = new Map<string, Promise<CachedHabit>>();
 
@@ -43,6 +55,10 @@ export function createHabitReadModel(deps: {
    * opened on several devices, a cold start) share that read.
    */
   async function entriesOf(userId: string, rows: readonly HabitRow[]): Promise<Map<string, CachedHabit>> {
+    // A revision this instance's own writes made, seen before their answers were applied: wait
+    // for those answers rather than re-read the history.
+    const behind = rows.filter((row) => (cache.revisionOf(row.id) ?? row.revision) < row.revision);
+    if (behind.length > 0) await Promise.all(behind.map((row) => ownWrites(row.id, row.revision)));
     const entries = new Map<string, CachedHabit>();
     const waits: Promise<void>[] = [];
     const missing: HabitRow[] = [];
@@ -205,9 +221,7 @@ export function createHabitReadModel(deps: {
         async settle(revision: number, date: string, checkIn: StoredCheckIn | null, today: number): Promise<number> {
           cache.applyWrite(habitId, revision, date, checkIn);
           statementAnswered();
-          while ((cache.revisionOf(habitId) ?? revision) < revision && writes.pending > 0) {
-            await new Promise<void>((wake) => writes.waiters.push(wake));
-          }
+          await ownWrites(habitId, revision);
           return cache.revisionAfterWrite(habitId, revision, today);
         },
         done: statementAnswered,
