@@ -55,10 +55,12 @@ async function timeStart(command: string[], env: Record<string, string | undefin
     const match = /"startupMs":(\d+)/.exec(output) ?? /startupMs[^\d]*(\d+)/.exec(output);
     return { readyMs, startupMs: match ? Number(match[1]) : null };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    // npm start runs node under npm under sh: stop the whole group.
-    process.kill(-(child.pid as number), 'SIGTERM');
-    await exited;
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // npm start runs node under npm under sh: stop the whole group.
+      process.kill(-(child.pid as number), 'SIGTERM');
+      await exited;
+    }
   }
 }
 
