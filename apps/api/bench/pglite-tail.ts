@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { habitScenarios } from './habits.js';
+import { habitScenarios, seedHabits } from './habits.js';
 
 const duration = Number(process.env.PROBE_DURATION ?? 10);
 const connections = Number(process.env.PROBE_CONNECTIONS ?? 50);
@@ -229,7 +229,7 @@ async function main() {
     });
     if (!signUp.ok) throw new Error(`sign-up failed: ${signUp.status}`);
     const cookie = (signUp.headers.getSetCookie().find((c) => c.includes('session_token=')) ?? '').split(';')[0] ?? '';
-    const scenarios = await habitScenarios(base, cookie);
+    const scenarios = habitScenarios(await seedHabits(base, cookie), cookie);
     const wanted = (process.env.PROBE_SCENARIOS ?? 'PUT,mixed').split(',');
     for (const scenario of scenarios.filter((s) => wanted.some((w) => s.name.startsWith(w)))) {
       process.stdout.write(`${scenario.name}\n`);

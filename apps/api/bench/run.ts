@@ -6,44 +6,40 @@
  *
  * Needs PostgreSQL: BENCH_DATABASE_URL (or DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)
  * names a server where it may create and drop a throwaway database.
- * BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 50).
- * BENCH_ONLY (comma-separated: api, webhooks, pglite, metrics) runs the baselines and those groups
- * only, and prints the results without rewriting docs/benchmarks.md. `metrics` measures GET /today
- * with METRICS off and on, alternating, BENCH_ROUNDS times each (default 3), and reports the ratio.
+ * BENCH_DURATION (seconds per measurement, default 6), BENCH_CONNECTIONS (default 50),
+ * BENCH_ROUNDS (default 3): every round measures the two baselines, then each group in a fresh
+ * server process, so each figure is compared with the baselines of its own round.
+ * Groups: api (health, sessions, the habits endpoints), cold (the habits endpoints with the
+ * computation cache off), webhooks, pglite (first round only), metrics (GET /today with METRICS
+ * off and on, alternating, and the ratio). BENCH_ONLY (comma-separated groups) runs those only,
+ * and prints the table without rewriting docs/benchmarks.md (unless BENCH_WRITE=1).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import Stripe from 'stripe';
 import { migratePostgresDatabase } from '../src/platform/db/migrate.js';
-import { FakeStripe, type StoredSubscription } from '../test/helpers/fake-stripe.js';
-import { habitScenarios } from './habits.js';
+import { benchBilling } from './billing.js';
+import { habitScenarios, seedHabits } from './habits.js';
+import { BenchReport, type Measurement } from './report.js';
 
 const serverUrl =
   process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const duration = Number(process.env.BENCH_DURATION ?? 10);
+const duration = Number(process.env.BENCH_DURATION ?? 6);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((g) => g.trim())) : null;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const wanted = (group: 'api' | 'webhooks' | 'pglite' | 'metrics') => !only || only.has(group);
+/** BENCH_SCENARIOS: comma-separated prefixes; only habits scenarios whose name starts with one run. */
+const scenarioFilter = process.env.BENCH_SCENARIOS?.split(',').map((p) => p.trim());
+const picked = <T extends { name: string }>(list: T[]) =>
+  scenarioFilter ? list.filter((s) => scenarioFilter.some((p) => s.name.startsWith(p))) : list;
+const wanted = (group: 'api' | 'cold' | 'webhooks' | 'pglite' | 'metrics') => !only || only.has(group);
+/** One signing secret for every server of the run: the bench user's session is valid in each. */
+const authSecret = randomBytes(32).toString('base64');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const outFile = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
-
-interface Measurement {
-  name: string;
-  database: 'none' | 'postgres' | 'pglite';
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-  errors: number;
-  /** CPU time of the server process per request of the measured run, when sampled (µs). */
-  cpuPerRequest?: number;
-}
 
 async function startServer(
   scenario: string,
@@ -63,7 +59,7 @@ async function startServer(
       String(port),
     ],
     {
-      env: { ...process.env, ...env },
+      env: { ...process.env, BENCH_AUTH_SECRET: authSecret, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -145,100 +141,6 @@ async function benchUser(base: string): Promise<{ cookie: string; token: string;
   return { cookie, token, apiKey: ((await key.json()) as { key: string }).key };
 }
 
-const BENCH_STRIPE = {
-  key: 'sk_test_bench',
-  webhookSecret: 'whsec_bench_signing_secret',
-  price: 'price_bench_pro_monthly',
-};
-
-/**
- * Billing on, against a fake Stripe in this process: `subscribers` users with a Stripe customer
- * and an active subscription (inserted directly; sign-ups are rate limited per address), half of
- * them for each kind of delivery.
- */
-async function benchBilling(databaseUrl: string, subscribers: number) {
-  const fake = await FakeStripe.start({
-    apiKey: BENCH_STRIPE.key,
-    prices: [{ id: BENCH_STRIPE.price, interval: 'month' }],
-  });
-  const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  const subscriptions: StoredSubscription[] = [];
-  for (let i = 0; i < subscribers; i++) {
-    const userId = `bench-billing-${i}-${randomBytes(4).toString('hex')}`;
-    const customer = `cus_bench_${i}_${randomBytes(4).toString('hex')}`;
-    await db`insert into "user" (id, name, email) values (${userId}, 'Bench', ${`${userId}@example.com`})`;
-    await db`insert into subscriptions (user_id, stripe_customer_id) values (${userId}, ${customer})`;
-    subscriptions.push(fake.createSubscription(customer, BENCH_STRIPE.price, { metadata: { userId } }));
-  }
-  await db.end();
-  const env = {
-    STRIPE_SECRET_KEY: BENCH_STRIPE.key,
-    STRIPE_WEBHOOK_SECRET: BENCH_STRIPE.webhookSecret,
-    STRIPE_PRICE_PRO_MONTHLY: BENCH_STRIPE.price,
-    STRIPE_PRICE_PRO_YEARLY: BENCH_STRIPE.price,
-    STRIPE_API_URL: fake.url,
-  };
-  const half = Math.floor(subscriptions.length / 2);
-  const start = Math.floor(Date.now() / 1000);
-  let sent = 0;
-  /** A new, signed event each request, round-robin over a set of subscriptions. */
-  const deliveries = (
-    set: StoredSubscription[],
-    event: (subscription: StoredSubscription, round: number) => { type: string; created: number; object: unknown },
-  ) => [
-    {
-      method: 'POST',
-      path: '/api/v1/webhooks/stripe',
-      setupRequest: (request: { method?: string; path?: string }) => {
-        const n = sent++;
-        const subscription = set[n % set.length] as StoredSubscription;
-        const { type, created, object } = event(subscription, Math.floor(n / set.length));
-        const body = JSON.stringify({
-          id: `evt_bench_${n}_${randomBytes(6).toString('hex')}`,
-          object: 'event',
-          created,
-          type,
-          data: { object },
-        });
-        const signature = Stripe.webhooks.generateTestHeaderString({
-          payload: body,
-          secret: BENCH_STRIPE.webhookSecret,
-        });
-        return {
-          ...request,
-          body,
-          headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-        };
-      },
-    },
-  ];
-  return {
-    fake,
-    env,
-    /**
-     * `customer.subscription.updated`, each one a second newer than the last about its
-     * subscription: the payload is stored as it comes (the usual case).
-     */
-    changes: deliveries(subscriptions.slice(0, half), (subscription, round) => ({
-      type: 'customer.subscription.updated',
-      created: start + round,
-      object: subscription,
-    })),
-    /** `invoice.paid`, which names the subscription without its state: it is re-read from Stripe. */
-    invoices: deliveries(subscriptions.slice(half), (subscription) => ({
-      type: 'invoice.paid',
-      created: Math.floor(Date.now() / 1000),
-      object: {
-        id: `in_bench_${randomBytes(6).toString('hex')}`,
-        object: 'invoice',
-        customer: subscription.customer,
-        status: 'paid',
-        parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id } },
-      },
-    })),
-  };
-}
-
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 const GENERATED_START = '<!-- generated by npm run bench: start -->';
 const GENERATED_END = '<!-- generated by npm run bench: end -->';
@@ -250,27 +152,40 @@ function median(list: Measurement[]): Measurement {
   return sorted[Math.floor(sorted.length / 2)] as Measurement;
 }
 
-async function main() {
-  const dbName = `habitual_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+/** A throwaway database with the schema and the one-query baseline's table. */
+async function createBenchDatabase(admin: postgres.Sql, dbName: string): Promise<string> {
   await admin.unsafe(`create database "${dbName}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
-  const results: Measurement[] = [];
-  let port = 4100;
-  try {
-    await migratePostgresDatabase(databaseUrl);
-    const seed = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-    await seed.unsafe(`create table bench_items (id serial primary key, owner_id int not null, name text not null, color text not null,
-      position int not null, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
-      a int not null, b int not null, c text not null)`);
-    await seed.unsafe(`insert into bench_items (owner_id, name, color, position, a, b, c)
-      select (i % 1000) + 1, 'item ' || i, '#4f46e5', i, i, i * 2, repeat('x', 20) from generate_series(1, 100000) i`);
-    await seed.unsafe('create index bench_items_owner_position on bench_items (owner_id, position)');
-    await seed.unsafe('analyze bench_items');
-    await seed.end();
+  await migratePostgresDatabase(databaseUrl);
+  const seed = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  await seed.unsafe(`create table bench_items (id serial primary key, owner_id int not null, name text not null, color text not null,
+    position int not null, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+    a int not null, b int not null, c text not null)`);
+  await seed.unsafe(`insert into bench_items (owner_id, name, color, position, a, b, c)
+    select (i % 1000) + 1, 'item ' || i, '#4f46e5', i, i, i * 2, repeat('x', 20) from generate_series(1, 100000) i`);
+  await seed.unsafe('create index bench_items_owner_position on bench_items (owner_id, position)');
+  await seed.unsafe('analyze bench_items');
+  await seed.end();
+  return databaseUrl;
+}
 
+async function main() {
+  const dbName = `habitual_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const report = new BenchReport();
+  let port = 4100;
+  let billing: Awaited<ReturnType<typeof benchBilling>> | null = null;
+  try {
+    const databaseUrl = await createBenchDatabase(admin, dbName);
+    // BENCH_SYNCHRONOUS_COMMIT=off: an experiment (how much of a write's time is the WAL flush).
+    if (process.env.BENCH_SYNCHRONOUS_COMMIT) {
+      await admin.unsafe(
+        `alter database "${dbName}" set synchronous_commit = '${process.env.BENCH_SYNCHRONOUS_COMMIT === 'off' ? 'off' : 'on'}'`,
+      );
+    }
+    const apiEnv = { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' };
     const run = async (
       scenario: string,
       env: Record<string, string | undefined>,
@@ -284,146 +199,107 @@ async function main() {
         await stop(child);
       }
     };
+    /** The bench user and its seeded habits, made once through the first API server. */
+    let who: { cookie: string; token: string; apiKey: string; habitIds: string[] } | undefined;
+    const benchUserOnce = async (base: string) => {
+      if (who) return who;
+      const user = await benchUser(base);
+      // The measurement sends far more than any key's budget; the budget itself is not what is measured.
+      const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+      await db`update apikey set rate_limit_enabled = false`;
+      await db.end();
+      who = { ...user, habitIds: await seedHabits(base, user.cookie) };
+      return who;
+    };
+    billing = wanted('webhooks') ? await benchBilling(databaseUrl, 400) : null;
 
-    await run('bare-constant', {}, async (base) => {
-      results.push(await measure('baseline: bare Fastify, constant JSON', 'none', `${base}/`));
-    });
-    await run('bare-one-query', { DATABASE_URL: databaseUrl }, async (base) => {
-      results.push(await measure('baseline: bare Fastify, one indexed SELECT of 20 rows', 'postgres', `${base}/`));
-    });
-    if (wanted('api'))
-      await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }, async (base) => {
-        results.push(await measure('GET /health/live', 'postgres', `${base}/health/live`));
-        results.push(await measure('GET /health/ready', 'postgres', `${base}/health/ready`));
-        const who = await benchUser(base);
-        // The measurement sends far more than any key's budget; the budget itself is not what is measured.
-        const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-        await db`update apikey set rate_limit_enabled = false`;
-        await db.end();
-        results.push(
-          await measure('GET /api/v1/me (cookie session)', 'postgres', `${base}/api/v1/me`, {
-            headers: { cookie: who.cookie },
-          }),
-        );
-        results.push(
-          await measure('GET /api/v1/me (bearer token)', 'postgres', `${base}/api/v1/me`, {
-            headers: { authorization: `Bearer ${who.token}` },
-          }),
-        );
-        results.push(
-          await measure('GET /api/v1/me (API key)', 'postgres', `${base}/api/v1/me`, {
-            headers: { 'x-api-key': who.apiKey },
-          }),
-        );
-        for (const scenario of await habitScenarios(base, who.cookie)) {
-          results.push(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init));
-        }
+    for (let round = 0; round < rounds; round++) {
+      process.stdout.write(`\nround ${round + 1} of ${rounds}\n`);
+      let constant: Measurement | undefined;
+      let oneQuery: Measurement | undefined;
+      await run('bare-constant', {}, async (base) => {
+        constant = await measure('baseline: bare Fastify, constant JSON', 'none', `${base}/`);
       });
-    const billing = wanted('webhooks') ? await benchBilling(databaseUrl, 400) : null;
-    if (billing)
-      try {
-        await run('api', { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10', ...billing.env }, async (base) => {
-          results.push(
+      await run('bare-one-query', { DATABASE_URL: databaseUrl }, async (base) => {
+        oneQuery = await measure('baseline: bare Fastify, one indexed SELECT of 20 rows', 'postgres', `${base}/`);
+      });
+      report.baselines(constant as Measurement, oneQuery as Measurement);
+      if (wanted('api') || wanted('cold') || wanted('metrics'))
+        await run('api', apiEnv, async (base, child) => {
+          const cpu = () => serverCpu(child);
+          const user = await benchUserOnce(base);
+          if (!wanted('api')) return;
+          if (!scenarioFilter) {
+            report.add(await measure('GET /health/live', 'postgres', `${base}/health/live`, {}, cpu));
+            report.add(await measure('GET /health/ready', 'postgres', `${base}/health/ready`, {}, cpu));
+            for (const [how, headers] of [
+              ['cookie session', { cookie: user.cookie }],
+              ['bearer token', { authorization: `Bearer ${user.token}` }],
+              ['API key', { 'x-api-key': user.apiKey }],
+            ] as const) {
+              report.add(await measure(`GET /api/v1/me (${how})`, 'postgres', `${base}/api/v1/me`, { headers }, cpu));
+            }
+          }
+          for (const scenario of picked(habitScenarios(user.habitIds, user.cookie))) {
+            report.add(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init, cpu));
+          }
+        });
+      if (wanted('cold') && who) {
+        const user = who;
+        await run('api', { ...apiEnv, HABIT_CACHE_SIZE: '0' }, async (base, child) => {
+          const cpu = () => serverCpu(child);
+          for (const scenario of picked(habitScenarios(user.habitIds, user.cookie, true))) {
+            report.add(await measure(scenario.name, 'postgres', `${base}${scenario.path}`, scenario.init, cpu));
+          }
+        });
+      }
+      if (billing) {
+        const b = billing;
+        await run('api', { ...apiEnv, ...b.env }, async (base, child) => {
+          const cpu = () => serverCpu(child);
+          report.add(
             await measure(
               'POST /api/v1/webhooks/stripe (subscription change, stored from the event)',
               'postgres',
               base,
               {
-                requests: billing.changes,
+                requests: b.changes,
               },
+              cpu,
             ),
           );
-          results.push(
+          report.add(
             await measure(
               'POST /api/v1/webhooks/stripe (invoice.paid, subscription re-read from Stripe)',
               'postgres',
               base,
               {
-                requests: billing.invoices,
+                requests: b.invoices,
               },
+              cpu,
             ),
           );
         });
-      } finally {
-        await billing.fake.close();
       }
-    if (wanted('pglite'))
-      await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
-        results.push(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
-        const who = await benchUser(base);
-        for (const scenario of await habitScenarios(base, who.cookie)) {
-          results.push(await measure(scenario.name, 'pglite', `${base}${scenario.path}`, scenario.init));
-        }
-      });
-    if (wanted('metrics')) {
-      // The same data for every round: seeded once through the first server, read by all.
-      let who: { cookie: string } | undefined;
-      const byMode: Record<'off' | 'on', Measurement[]> = { off: [], on: [] };
-      for (let round = 0; round < rounds; round++) {
-        for (const mode of ['off', 'on'] as const) {
-          const env = {
-            DATABASE_URL: databaseUrl,
-            DATABASE_POOL_MAX: '10',
-            METRICS: mode,
-            METRICS_TOKEN: METRICS_TOKEN,
-          };
-          await run('api', env, async (base, child) => {
-            if (!who) {
-              who = await benchUser(base);
-              await habitScenarios(base, who.cookie);
-            }
-            byMode[mode].push(
-              await measure(
-                `GET /api/v1/today, METRICS=${mode}`,
-                'postgres',
-                `${base}/api/v1/today`,
-                { headers: { cookie: who.cookie } },
-                () => serverCpu(child),
-              ),
-            );
-          });
-        }
-      }
-      const off = median(byMode.off);
-      const on = median(byMode.on);
-      results.push(
-        { ...off, name: `GET /api/v1/today, METRICS=off (median of ${rounds})` },
-        { ...on, name: `GET /api/v1/today, METRICS=on (median of ${rounds})` },
-      );
-      // Machine load drifts between rounds: compare each round's pair, then take the median ratio.
-      const ratios = byMode.off.map((o, i) => (byMode.on[i]?.rps ?? 0) / o.rps).sort((a, b) => a - b);
-      const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
-      // CPU per request is steadier than requests/s when other work shares the machine.
-      const cpuRatios = byMode.off
-        .map((o, i) => (byMode.on[i]?.cpuPerRequest ?? 0) / (o.cpuPerRequest ?? 1))
-        .sort((a, b) => a - b);
-      const cpuRatio = cpuRatios[Math.floor(cpuRatios.length / 2)] ?? 0;
-      const cpu = (m: Measurement | undefined) => (m?.cpuPerRequest ?? 0).toFixed(0);
-      metricsNote = `With metrics on, \`GET /api/v1/today\` served ${(ratio * 100).toFixed(1)}% of the requests/s it served with them off, and its server process spent ${(cpuRatio * 100).toFixed(1)}% of the CPU per request (medians of ${rounds} rounds, each measuring off then on; per round off/on: ${byMode.off.map((m, i) => `${m.rps.toFixed(0)}/${byMode.on[i]?.rps.toFixed(0)} req/s, ${cpu(m)}/${cpu(byMode.on[i])} µs CPU`).join('; ')}).`;
-      process.stdout.write(`${metricsNote}\n`);
+      // The embedded database is for development: measured once, in the first round.
+      if (wanted('pglite') && round === 0)
+        await run('api', { DATABASE_URL: undefined, EMBEDDED_DB_DIR: 'memory' }, async (base) => {
+          report.add(await measure('GET /health/ready', 'pglite', `${base}/health/ready`));
+          const user = await benchUser(base);
+          const ids = await seedHabits(base, user.cookie);
+          for (const scenario of picked(habitScenarios(ids, user.cookie))) {
+            report.add(await measure(scenario.name, 'pglite', `${base}${scenario.path}`, scenario.init));
+          }
+        });
     }
+    if (wanted('metrics') && who) await measureMetrics(run, databaseUrl, who.cookie, report);
   } finally {
+    await billing?.fake.close();
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
     await admin.end();
   }
 
-  const constant = results[0]?.rps ?? 1;
-  const oneQuery = results[1]?.rps ?? 1;
-  const rows = results.map(
-    (m) =>
-      `| ${m.name} | ${m.database} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.max} | ${(m.rps / constant).toFixed(3)} | ${(m.rps / oneQuery).toFixed(2)} | ${m.errors} |`,
-  );
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const table = `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpu}, Node ${process.version}).
-Each scenario runs in its own server process; autocannon with ${connections} connections, ${duration} s per
-measurement after a 2 s warm-up, on the same machine as the server and PostgreSQL. Absolute numbers
-swing by ±30% between runs on shared machines: compare the **ratios** to the two baselines measured in
-the same run.
-
-| scenario | database | req/s | p50 ms | p99 ms | max ms | × constant | × one-query | errors |
-| --- | --- | --: | --: | --: | --: | --: | --: | --: |
-${rows.join('\n')}
-${metricsNote ? `\n${metricsNote}\n` : ''}`;
+  const table = report.table({ connections, duration, rounds }, metricsNote);
   // Only the part between the markers is generated; notes written around it are kept.
   const previous = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
   const start = previous.indexOf(GENERATED_START);
@@ -433,12 +309,57 @@ ${metricsNote ? `\n${metricsNote}\n` : ''}`;
     start >= 0 && end > start
       ? `${previous.slice(0, start)}${generated}${previous.slice(end + GENERATED_END.length)}`
       : `# Benchmarks\n\n${generated}\n`;
-  if (only) {
+  if (only && !process.env.BENCH_WRITE) {
     process.stdout.write(`\n${table}\n(BENCH_ONLY is set: ${outFile} was not rewritten)\n`);
     return;
   }
   writeFileSync(outFile, doc);
   process.stdout.write(`\nwrote ${outFile}\n`);
+}
+
+/** GET /today with METRICS off and on, alternating, `rounds` times each; the ratio goes in the note. */
+async function measureMetrics(
+  run: (
+    scenario: string,
+    env: Record<string, string | undefined>,
+    fn: (base: string, child: ChildProcess) => Promise<void>,
+  ) => Promise<void>,
+  databaseUrl: string,
+  cookie: string,
+  report: BenchReport,
+) {
+  const byMode: Record<'off' | 'on', Measurement[]> = { off: [], on: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['off', 'on'] as const) {
+      const env = { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10', METRICS: mode, METRICS_TOKEN: METRICS_TOKEN };
+      await run('api', env, async (base, child) => {
+        byMode[mode].push(
+          await measure(
+            `GET /api/v1/today, METRICS=${mode}`,
+            'postgres',
+            `${base}/api/v1/today`,
+            { headers: { cookie } },
+            () => serverCpu(child),
+          ),
+        );
+      });
+    }
+  }
+  const off = median(byMode.off);
+  const on = median(byMode.on);
+  report.add({ ...off, name: `GET /api/v1/today, METRICS=off (median of ${rounds})` });
+  report.add({ ...on, name: `GET /api/v1/today, METRICS=on (median of ${rounds})` });
+  // Machine load drifts between rounds: compare each round's pair, then take the median ratio.
+  const ratios = byMode.off.map((o, i) => (byMode.on[i]?.rps ?? 0) / o.rps).sort((a, b) => a - b);
+  const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
+  // CPU per request is steadier than requests/s when other work shares the machine.
+  const cpuRatios = byMode.off
+    .map((o, i) => (byMode.on[i]?.cpuPerRequest ?? 0) / (o.cpuPerRequest ?? 1))
+    .sort((a, b) => a - b);
+  const cpuRatio = cpuRatios[Math.floor(cpuRatios.length / 2)] ?? 0;
+  const cpu = (m: Measurement | undefined) => (m?.cpuPerRequest ?? 0).toFixed(0);
+  metricsNote = `With metrics on, \`GET /api/v1/today\` served ${(ratio * 100).toFixed(1)}% of the requests/s it served with them off, and its server process spent ${(cpuRatio * 100).toFixed(1)}% of the CPU per request (medians of ${rounds} rounds, each measuring off then on; per round off/on: ${byMode.off.map((m, i) => `${m.rps.toFixed(0)}/${byMode.on[i]?.rps.toFixed(0)} req/s, ${cpu(m)}/${cpu(byMode.on[i])} µs CPU`).join('; ')}).`;
+  process.stdout.write(`${metricsNote}\n`);
 }
 
 main().catch((err) => {

@@ -42,8 +42,9 @@ async function api() {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '100000000',
-    // Production refuses published secrets, so each run makes its own.
-    BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
+    // Production refuses published secrets, so each run makes its own (shared by the run's
+    // servers, so the bench user's session holds in every round).
+    BETTER_AUTH_SECRET: process.env.BENCH_AUTH_SECRET ?? randomBytes(32).toString('base64'),
     SMTP_URL: 'smtp://127.0.0.1:2525',
     // The bench signs its user up over HTTP and needs the session at once.
     REQUIRE_EMAIL_VERIFICATION: 'false',

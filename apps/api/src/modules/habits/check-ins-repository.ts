@@ -1,6 +1,14 @@
 import { and, asc, eq, getTableName, inArray, type SQL, StringChunk, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.js';
-import { type CheckInRow, type CheckInWrite, checkInColumns, type Db, type HabitRow, rowsOf } from './rows.js';
+import {
+  type CheckInRow,
+  type CheckInWrite,
+  checkInColumns,
+  type Db,
+  type HabitRow,
+  prepareRaw,
+  rowsOf,
+} from './rows.js';
 import { checkIns, habits } from './schema.js';
 
 /** A check-in row as a raw statement returns it (numbers and instants may come back as text). */
@@ -52,6 +60,38 @@ function valuesList<T>(items: readonly T[], row: (item: T) => SQL, empty: SQL): 
  * by that revision).
  */
 export function createCheckInsRepository(db: Database) {
+  const p = (name: string) => sql.placeholder(name);
+  // The PUT's one statement, prepared once: parsed and planned by PostgreSQL once per connection.
+  const putStatement = prepareRaw(
+    db,
+    sql`
+        with target as materialized (
+          select id, revision from ${habits}
+          where id = ${p('habitId')}::uuid and user_id = ${p('userId')}::text and type = ${p('type')}::text
+          for no key update
+        ),
+        written as (
+          ${UPSERT_INTO} select id, ${p('userId')}::text, ${p('date')}::date, ${p('status')}::text,
+            ${p('value')}::double precision, ${p('note')}::text from target
+          ${UPSERT_ON_CONFLICT}
+        ),
+        bumped as (
+          update ${habits} set revision = revision + 1
+          where id in (select habit_id from written)
+          returning revision
+        )
+        select w.habit_id, w.date::text as date, w.status, w.value, w.note, w.updated_at,
+          (select revision from bumped) as revision, true as changed
+        from written w
+        union all
+        select t.id, c.date::text, c.status, c.value, c.note, c.updated_at, t.revision, false
+        from target t
+        left join ${checkIns} c on c.habit_id = t.id and c.date = ${p('date')}::date
+          and (c.status, c.value, c.note) is not distinct from (${p('status')}::text, ${p('value')}::double precision, ${p('note')}::text)
+        where not exists (select 1 from written)`,
+    'check_ins_put',
+  );
+
   return {
     /** Every check-in of the listed habits, oldest first per habit. */
     async checkInsOf(userId: string, habitIds: readonly string[], tx: Db = db): Promise<CheckInRow[]> {
@@ -89,33 +129,15 @@ export function createCheckInsRepository(db: Database) {
       type: HabitRow['type'],
       write: CheckInWrite,
     ): Promise<{ checkIn: CheckInRow | null; revision: number; changed: boolean } | undefined> {
-      const status = write.status ?? null;
-      const value = write.value ?? null;
-      const note = write.note ?? null;
-      const result = await db.execute(sql`
-        with target as materialized (
-          select id, revision from ${habits}
-          where id = ${write.habitId} and user_id = ${userId} and type = ${type}
-          for no key update
-        ),
-        written as (
-          ${UPSERT_INTO} select id, ${userId}, ${write.date}, ${status}, ${value}, ${note} from target
-          ${UPSERT_ON_CONFLICT}
-        ),
-        bumped as (
-          update ${habits} set revision = revision + 1
-          where id in (select habit_id from written)
-          returning revision
-        )
-        select w.habit_id, w.date::text as date, w.status, w.value, w.note, w.updated_at,
-          (select revision from bumped) as revision, true as changed
-        from written w
-        union all
-        select t.id, c.date::text, c.status, c.value, c.note, c.updated_at, t.revision, false
-        from target t
-        left join ${checkIns} c on c.habit_id = t.id and c.date = ${write.date}::date
-          and (c.status, c.value, c.note) is not distinct from (${status}::text, ${value}::double precision, ${note}::text)
-        where not exists (select 1 from written)`);
+      const result = await putStatement.execute({
+        habitId: write.habitId,
+        userId,
+        type,
+        date: write.date,
+        status: write.status ?? null,
+        value: write.value ?? null,
+        note: write.note ?? null,
+      });
       const [row] = rowsOf<
         Omit<RawCheckIn, 'date' | 'updated_at'> & {
           date: string | null;

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
 import { userClock } from '../auth/index.js';
 import { createCheckInsRepository } from './check-ins-repository.js';
@@ -12,6 +12,34 @@ const clocking = { timezone: userClock.timezone, dayStartHour: userClock.dayStar
 
 function toClocking(row: { timezone: string | null; dayStartHour: number | null }): Clocking {
   return { timezone: row.timezone ?? 'UTC', dayStartHour: row.dayStartHour ?? 0 };
+}
+
+/** What a list reads of each habit first: a cached view at this revision and position is current. */
+export interface HabitKey {
+  id: string;
+  revision: number;
+  position: number;
+}
+
+/** The user's zone and the keys of a keys-first read (a user without habits has one row of nulls). */
+function keysOf(
+  rows: readonly {
+    timezone: string | null;
+    dayStartHour: number | null;
+    id: string | null;
+    revision: number | null;
+    position: number | null;
+  }[],
+): { clocking: Clocking; habits: HabitKey[] } | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  const keys: HabitKey[] = [];
+  for (const r of rows) {
+    if (r.id !== null && r.revision !== null && r.position !== null) {
+      keys.push({ id: r.id, revision: r.revision, position: r.position });
+    }
+  }
+  return { clocking: toClocking(first), habits: keys };
 }
 
 /**
@@ -40,6 +68,38 @@ export function createHabitsRepository(db: Database) {
     .orderBy(asc(habits.position), asc(habits.id))
     .prepare('habits_active_keys_with_clocking');
 
+  /**
+   * GET /habits reads only the keys of a page (id, revision, position) and the user's zone, as
+   * /today does: a cached view at that revision and position is current. Four prepared
+   * statements (active or archived, first page or after a cursor), so neither Drizzle nor
+   * PostgreSQL builds or plans the list per request.
+   */
+  const pageKeys = (archived: boolean, afterCursor: boolean) => {
+    const conditions: SQL[] = [
+      eq(habits.userId, user.id),
+      archived ? isNotNull(habits.archivedAt) : isNull(habits.archivedAt),
+    ];
+    if (afterCursor) {
+      conditions.push(
+        sql`(${habits.position}, ${habits.id}) > (${sql.placeholder('afterPosition')}::integer, ${sql.placeholder('afterId')}::uuid)`,
+      );
+    }
+    return db
+      .select({ ...clocking, id: habits.id, revision: habits.revision, position: habits.position })
+      .from(user)
+      .leftJoin(habits, and(...conditions))
+      .where(eq(user.id, sql.placeholder('userId')))
+      .orderBy(asc(habits.position), asc(habits.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(`habits_page_keys_${archived ? 'archived' : 'active'}${afterCursor ? '_after' : ''}`);
+  };
+  const pageKeyStatements = {
+    active: pageKeys(false, false),
+    activeAfter: pageKeys(false, true),
+    archived: pageKeys(true, false),
+    archivedAfter: pageKeys(true, true),
+  };
+
   const oneWithClocking = db
     .select({ ...clocking, habit: habits })
     .from(user)
@@ -60,19 +120,8 @@ export function createHabitsRepository(db: Database) {
     },
 
     /** The user's zone and the (id, revision, position) of every active habit, in their order. */
-    async activeHabitKeys(
-      userId: string,
-    ): Promise<{ clocking: Clocking; habits: { id: string; revision: number; position: number }[] } | undefined> {
-      const rows = await activeKeysWithClocking.execute({ userId });
-      const first = rows[0];
-      if (!first) return undefined;
-      const keys: { id: string; revision: number; position: number }[] = [];
-      for (const r of rows) {
-        if (r.id !== null && r.revision !== null && r.position !== null) {
-          keys.push({ id: r.id, revision: r.revision, position: r.position });
-        }
-      }
-      return { clocking: toClocking(first), habits: keys };
+    async activeHabitKeys(userId: string): Promise<{ clocking: Clocking; habits: HabitKey[] } | undefined> {
+      return keysOf(await activeKeysWithClocking.execute({ userId }));
     },
 
     /** Full rows of the listed habits of the user. */
@@ -84,31 +133,25 @@ export function createHabitsRepository(db: Database) {
         .where(and(eq(habits.userId, userId), inArray(habits.id, [...habitIds])));
     },
 
-    /** One page of the user's habits (active or archived), after the keyset cursor. */
-    async listHabits(
+    /** The keys (id, revision, position) of one page of the user's habits, after the keyset cursor. */
+    async listHabitKeys(
       userId: string,
       options: { archived: boolean; limit: number; after?: { position: number; id: string } },
-    ): Promise<{ clocking: Clocking; habits: HabitRow[] } | undefined> {
-      const conditions: SQL[] = [
-        eq(habits.userId, user.id),
-        options.archived ? isNotNull(habits.archivedAt) : isNull(habits.archivedAt),
-      ];
-      if (options.after) {
-        const { position, id } = options.after;
-        conditions.push(
-          or(gt(habits.position, position), and(eq(habits.position, position), gt(habits.id, id))) as SQL,
-        );
-      }
-      const rows = await db
-        .select({ ...clocking, habit: habits })
-        .from(user)
-        .leftJoin(habits, and(...conditions))
-        .where(eq(user.id, userId))
-        .orderBy(asc(habits.position), asc(habits.id))
-        .limit(options.limit);
-      const first = rows[0];
-      if (!first) return undefined;
-      return { clocking: toClocking(first), habits: rows.flatMap((r) => (r.habit ? [r.habit] : [])) };
+    ): Promise<{ clocking: Clocking; habits: HabitKey[] } | undefined> {
+      const { after } = options;
+      const statement = options.archived
+        ? after
+          ? pageKeyStatements.archivedAfter
+          : pageKeyStatements.archived
+        : after
+          ? pageKeyStatements.activeAfter
+          : pageKeyStatements.active;
+      const rows = await statement.execute({
+        userId,
+        limit: options.limit,
+        ...(after ? { afterPosition: after.position, afterId: after.id } : {}),
+      });
+      return keysOf(rows);
     },
 
     /** The user's zone and one of their habits (null when it is not theirs or does not exist). */

@@ -8,7 +8,7 @@ import type { CalendarDay } from './calendar-day.js';
 import { fromDayNumber } from './calendar-day.js';
 import type { CheckIn, DayStatus, HabitDefinition, HabitHistory } from './habit-history.js';
 import { computeHistory, dayStatusOfCode, valueOn } from './habit-history.js';
-import { computeScores } from './habit-score.js';
+import { computeScores, computeScoresFrom } from './habit-score.js';
 import type { Streak, StreakRuns } from './streaks.js';
 import { bestStreaks, computeStreakRuns, countsInStreak, currentStreak, isTodayOpen } from './streaks.js';
 
@@ -27,6 +27,52 @@ export function computeHabit(
 ): HabitComputation {
   const history = computeHistory(definition, checkIns, today);
   return { history, scores: computeScores(history), streaks: computeStreakRuns(history) };
+}
+
+/**
+ * The same as `computeHabit`, given the computation of the same habit for the same today before
+ * one or more check-ins changed: the history is rebuilt (automatic days can move anywhere when a
+ * done-day comes or goes), and the scores run from the first day whose status or value differs,
+ * starting from the last unchanged score. The result equals `computeHabit`'s exactly.
+ */
+export function recomputeHabit(
+  definition: HabitDefinition,
+  checkIns: readonly CheckIn[],
+  today: CalendarDay | number,
+  previous: HabitComputation,
+): HabitComputation {
+  const history = computeHistory(definition, checkIns, today);
+  const before = previous.history;
+  const comparable =
+    before.today === history.today &&
+    before.firstDay === history.firstDay &&
+    sameRules(before.habit, history.habit) &&
+    previous.scores.length === before.length;
+  const from = comparable ? firstDifference(before, history) : 0;
+  return {
+    history,
+    scores: from === 0 ? computeScores(history) : computeScoresFrom(history, previous.scores, from),
+    streaks: computeStreakRuns(history),
+  };
+}
+
+function sameRules(a: HabitHistory['habit'], b: HabitHistory['habit']): boolean {
+  return (
+    a.type === b.type &&
+    a.frequency.times === b.frequency.times &&
+    a.frequency.days === b.frequency.days &&
+    a.target?.value === b.target?.value &&
+    a.target?.direction === b.target?.direction
+  );
+}
+
+/** The first index whose status or value differs (NaN equals NaN), or the length when none does. */
+function firstDifference(a: HabitHistory, b: HabitHistory): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a.status[i] !== b.status[i] || !Object.is(a.values[i], b.values[i])) return i;
+  }
+  return n;
 }
 
 export interface HabitSummary {

@@ -33,8 +33,21 @@ export function nextScore(previous: number, completion: number, multiplier: numb
 
 /** Strength per day, index `day - history.firstDay`, length `history.length`. */
 export function computeScores(history: HabitHistory): Float64Array {
+  return computeScoresFrom(history, null, 0);
+}
+
+/**
+ * Strength per day, taking the scores before index `from` from `prior` (the scores of a history
+ * equal to this one before `from`, with the same first day) and running the recurrence from
+ * there: the score of a day depends only on the days up to it, so an edit on a past day
+ * recomputes from the last score before it. The window state at `from` is rebuilt from the
+ * days before it, so the result is exactly (bit for bit) what a full computation gives.
+ */
+export function computeScoresFrom(history: HabitHistory, prior: Float64Array | null, from: number): Float64Array {
   const { habit, status, values, length } = history;
   const scores = new Float64Array(length);
+  const start = prior === null ? 0 : Math.max(0, Math.min(from, length, prior.length));
+  if (start > 0) scores.set((prior as Float64Array).subarray(0, start));
   const m = scoreMultiplier(habit.frequency);
   const target = habit.target;
 
@@ -45,9 +58,11 @@ export function computeScores(history: HabitHistory): Float64Array {
       t *= 2;
       w *= 2;
     }
-    let previous = 0;
+    let previous = start > 0 ? (scores[start - 1] as number) : 0;
+    // Done-days in [i - w + 1, i] after step i: before `start`, those in [start - w, start - 1].
     let doneInWindow = 0;
-    for (let i = 0; i < length; i++) {
+    for (let j = Math.max(0, start - w); j < start; j++) if (status[j] === DONE) doneInWindow++;
+    for (let i = start; i < length; i++) {
       const s = status[i];
       if (s === DONE) doneInWindow++;
       if (i >= w && status[i - w] === DONE) doneInWindow--;
@@ -63,9 +78,10 @@ export function computeScores(history: HabitHistory): Float64Array {
   const w = habit.frequency.days;
   const atMost = target.direction === 'at_most';
   const goal = target.value;
-  let previous = atMost ? 1 : 0;
+  let previous = start > 0 ? (scores[start - 1] as number) : atMost ? 1 : 0;
   let sumMilli = 0;
-  for (let i = 0; i < length; i++) {
+  for (let j = Math.max(0, start - w); j < start; j++) sumMilli += milliOf(status[j] as number, values[j] as number);
+  for (let i = start; i < length; i++) {
     sumMilli += milliOf(status[i] as number, values[i] as number);
     if (i >= w) sumMilli -= milliOf(status[i - w] as number, values[i - w] as number);
     if (status[i] !== SKIPPED) {

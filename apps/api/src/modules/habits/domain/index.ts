@@ -35,7 +35,7 @@ export {
   windowLength,
 } from './frequency.js';
 export type { HabitComputation, HabitSummary } from './habit-computation.js';
-export { computeHabit, summarizeHabit } from './habit-computation.js';
+export { computeHabit, recomputeHabit, summarizeHabit } from './habit-computation.js';
 export type {
   CheckIn,
   CheckInStatus,
@@ -49,7 +49,7 @@ export type {
   TargetDirection,
 } from './habit-history.js';
 export { computeHistory, historyDays, meetsTarget, normalizeHabit, statusOn, valueOn } from './habit-history.js';
-export { computeScores, nextScore, scoreOn } from './habit-score.js';
+export { computeScores, computeScoresFrom, nextScore, scoreOn } from './habit-score.js';
 export type { CalendarRow, HabitStats, HabitTotals, MonthCounts, StatsOptions, WeekdayCounts } from './habit-stats.js';
 export { computeStats, MAX_STATS_RANGE_DAYS } from './habit-stats.js';
 export type { Streak, StreakRuns } from './streaks.js';

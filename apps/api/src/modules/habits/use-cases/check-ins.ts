@@ -20,14 +20,25 @@ export function createCheckInUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) 
       const violation = checkInViolation(habit.type, entry, fromDayNumber(read.todayOf(clocking)));
       // The day is a path parameter here; the entry's fields are in the body.
       if (violation) throw violated(violation, violation.field === 'date' ? 'params' : 'body');
-      const stored = await repo.putCheckIn(userId, habit.type, checkInValues(habit.type, habitId, entry));
-      if (!stored) throw habitNotFound();
-      // An equal entry committed by a concurrent request after this statement began: read it.
-      const checkIn = stored.checkIn ?? (await repo.checkInsAt(userId, [{ habitId, date }]))[0];
-      if (!checkIn) throw habitNotFound();
-      // A write that changed nothing leaves the cached history as it is.
-      if (stored.changed) read.applyWrite(habitId, stored.revision, date, toStoredCheckIn(checkIn));
-      const one = await read.computeOne(userId, { ...habit, revision: stored.revision }, clocking);
+      const write = read.startWrite(habitId);
+      let stored: Awaited<ReturnType<typeof repo.putCheckIn>>;
+      let checkIn: Awaited<ReturnType<typeof repo.checkInsAt>>[number] | undefined;
+      let revision: number;
+      try {
+        stored = await repo.putCheckIn(userId, habit.type, checkInValues(habit.type, habitId, entry));
+        if (!stored) throw habitNotFound();
+        // An equal entry committed by a concurrent request after this statement began: read it.
+        checkIn = stored.checkIn ?? (await repo.checkInsAt(userId, [{ habitId, date }]))[0];
+        if (!checkIn) throw habitNotFound();
+        // A write that changed nothing leaves the cached history as it is.
+        if (stored.changed) {
+          revision = await write.settle(stored.revision, date, toStoredCheckIn(checkIn), read.todayOf(clocking));
+        } else revision = stored.revision;
+      } finally {
+        write.done();
+      }
+      // Computed at the cached revision when later writes of this instance are already in it.
+      const one = await read.computeOne(userId, { ...habit, revision }, clocking);
       return {
         checkIn: toCheckIn(checkIn),
         summary: toSummary(one.computed.summary, one.todayEntry, habitId),

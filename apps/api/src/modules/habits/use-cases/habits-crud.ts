@@ -52,12 +52,14 @@ export function createHabitUseCases(deps: Pick<UseCaseDeps, 'db' | 'repo' | 'rea
       const after = query.cursor
         ? (([position, id]) => ({ position, id }))(decodeCursor(query.cursor, ['number', 'string'] as const))
         : undefined;
-      const page = await repo.listHabits(userId, { archived: query.archived, limit: query.limit + 1, after });
+      // Keys first (id, revision, position), as /today: only habits without a current cached
+      // view are read in full. The cursor is the last key's (position, id).
+      const page = await repo.listHabitKeys(userId, { archived: query.archived, limit: query.limit + 1, after });
       if (!page) throw userNotFound();
-      const rows = page.habits.slice(0, query.limit);
-      const last = rows[rows.length - 1];
+      const keys = page.habits.slice(0, query.limit);
+      const last = keys[keys.length - 1];
       return {
-        data: await read.withSummaries(userId, rows, page.clocking),
+        data: await read.viewsOfKeys(userId, keys, page.clocking, read.todayOf(page.clocking)),
         nextCursor: page.habits.length > query.limit && last ? encodeCursor([last.position, last.id]) : null,
       };
     },

@@ -1,3 +1,4 @@
+import { memo } from '../computation-cache.js';
 import { bestStreaks, computeStats } from '../domain/index.js';
 import { toStreak } from '../mapping.js';
 import type { UseCaseDeps } from './deps.js';
@@ -12,8 +13,10 @@ export function createHistoryUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) 
       const { clocking, habit } = await loadHabit(repo, userId, habitId);
       const one = await read.computeOne(userId, habit, clocking);
       const range = resolveRange(query, one.today, 30);
-      const stats = computeStats(one.computed.computation, range.from, range.to, { bestStreaks: 0 });
-      return { ...range, days: stats.calendar };
+      return memo(one.computed, `calendar:${range.from}:${range.to}`, () => {
+        const stats = computeStats(one.computed.computation, range.from, range.to, { bestStreaks: 0 });
+        return { ...range, days: stats.calendar };
+      });
     },
 
     async streaks(userId: string, habitId: string, limit: number) {
@@ -31,10 +34,12 @@ export function createHistoryUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) 
       const { clocking, habit } = await loadHabit(repo, userId, habitId);
       const one = await read.computeOne(userId, habit, clocking);
       const range = resolveRange(query, one.today, 365);
-      const { calendar: _calendar, ...stats } = computeStats(one.computed.computation, range.from, range.to, {
-        calendar: false,
+      return memo(one.computed, `stats:${range.from}:${range.to}`, () => {
+        const { calendar: _calendar, ...stats } = computeStats(one.computed.computation, range.from, range.to, {
+          calendar: false,
+        });
+        return stats;
       });
-      return stats;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Habit, HabitWithSummary, Today } from '@habitual/shared';
+import type { Habit, Today } from '@habitual/shared';
 import { fromDayNumber, type HabitComputation, type HabitSummary } from '../domain/index.js';
 import { userNotFound } from '../errors.js';
 import { toHabit } from '../mapping.js';
@@ -28,22 +28,11 @@ export function createTodayUseCases(deps: Pick<UseCaseDeps, 'repo' | 'read'>) {
       const found = await repo.activeHabitKeys(userId);
       if (!found) throw userNotFound();
       const today = read.todayOf(found.clocking);
-      const items: (HabitWithSummary | undefined)[] = found.habits.map((key) =>
-        read.cachedView(key.id, key.revision, key.position, today),
-      );
-      const stale = found.habits.filter((_key, i) => items[i] === undefined).map((key) => key.id);
-      if (stale.length > 0) {
-        const rows = await repo.habitsByIds(userId, stale);
-        const fresh = new Map((await read.withSummaries(userId, rows, found.clocking)).map((item) => [item.id, item]));
-        found.habits.forEach((key, i) => {
-          items[i] ??= fresh.get(key.id);
-        });
-      }
+      const habits = await read.viewsOfKeys(userId, found.habits, found.clocking, today);
       return {
         date: fromDayNumber(today),
         timezone: found.clocking.timezone,
-        // A habit deleted between the two reads is left out.
-        habits: items.filter((item): item is HabitWithSummary => item !== undefined),
+        habits,
       };
     },
 
