@@ -248,9 +248,14 @@ describe('database faults (PostgreSQL through a fault proxy)', () => {
       const tlsPool = openPostgres({ url: url.toString(), poolMax: 2, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
       try {
         await tlsPool.ping();
+        const droppedBefore = proxy.droppedChunks();
         proxy.set('blackhole');
         const inFlight = tlsPool.ping().catch((err: unknown) => err);
-        await new Promise((r) => setTimeout(r, STATEMENT_TIMEOUT_MS / 4));
+        // Heal once the ping's bytes were swallowed (not after a fixed pause a busy machine may outlast).
+        const healBy = Date.now() + STATEMENT_TIMEOUT_MS / 2;
+        while (proxy.droppedChunks() === droppedBefore && Date.now() < healBy) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
         proxy.set('pass');
         expect(databaseFailure(await inFlight)).toMatchObject({ reason: 'timeout' });
         const after = await Promise.allSettled([tlsPool.ping(), tlsPool.ping(), tlsPool.ping(), tlsPool.ping()]);

@@ -9,7 +9,7 @@ import { executeRows } from '../../src/platform/db/rows.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { FakePushService, FakeSubscription } from '../helpers/fake-push.js';
 import { fixedClock, habitsApi } from '../helpers/habits.js';
-import { databaseKind, LogCapture, setup, TEST_ENV, testDatabase } from '../helpers/setup.js';
+import { databaseKind, LogCapture, openMigratedPglite, setup, TEST_ENV } from '../helpers/setup.js';
 import { throwawayDatabase } from '../helpers/throwaway-postgres.js';
 import { signUp, type TestUser } from '../helpers/users.js';
 
@@ -28,7 +28,7 @@ export type TestClock = ReturnType<typeof fixedClock>;
 /**
  * A database of this file's own. A tick claims every due reminder in its database, so files that
  * tick at different test-clock instants must not share one (the run's PostgreSQL database is
- * shared by every file; each PGlite file has its own already).
+ * shared by every file, and so is a worker's embedded one).
  */
 export async function reminderDatabase(): Promise<{
   database: DatabaseHandle;
@@ -37,8 +37,10 @@ export async function reminderDatabase(): Promise<{
   dispose(): Promise<void>;
 }> {
   if (databaseKind === 'pglite') {
-    const database = await testDatabase();
-    return { database, another: async () => database, dispose: async () => {} };
+    // Not the worker's shared database: another file's app with workers on could take this
+    // file's jobs (mail) or tick its reminders.
+    const database = await openMigratedPglite();
+    return { database, another: async () => database, dispose: () => database.close() };
   }
   const throwaway = await throwawayDatabase();
   const handles = [await openPostgres({ url: throwaway.url, poolMax: 4 })];
