@@ -229,7 +229,9 @@ async function main(): Promise<void> {
         `GET /today during the burst: ${during.rps.toFixed(0)} req/s over ${during.elapsed.toFixed(0)} s (errors ${during.errors}), ${(share * 100).toFixed(0)}% of ${baseline.rps.toFixed(0)} req/s without it`,
         `load average at the due minute: ${load.map((l) => l.toFixed(2)).join(' ')}`,
         `target (all within 60 s, share >= 0.7): ${all && last <= 60_000 && share >= 0.7 ? 'met' : 'NOT met'}`,
-      ].map((line) => `${line}\n`).join(''),
+      ]
+        .map((line) => `${line}\n`)
+        .join(''),
     );
   } finally {
     if (api && api.exitCode === null) {
