@@ -13,7 +13,7 @@ import { createOneTapToken } from './domain/one-tap-token.js';
 import { formatTimeOfDay, nextFireAtOrAfter } from './domain/schedule.js';
 import type { ReminderLog, ReminderMailOutbox } from './ports.js';
 import type { PushSender } from './push.js';
-import type { DeliveryRow, NewDeliveryRow, RemindersRepository } from './repository.js';
+import type { DeliveryRow, NewDeliveryRow, RemindersRepository, SubscriptionRow } from './repository.js';
 import { type RemindersServiceDeps, scheduleOf } from './service.js';
 
 /** A claimed delivery is this instance's for this long; then another tick may take it over. */
@@ -26,6 +26,8 @@ export const MAX_ATTEMPTS = 5;
 export const ONE_TAP_TTL_MS = 36 * 3_600_000;
 const CLAIM_BATCH = 500;
 const CONCURRENCY = 32;
+/** Deliveries whose push subscriptions are read in one query. */
+const SUBSCRIPTION_CHUNK = 500;
 
 export interface TickResult {
   claimed: number;
@@ -87,7 +89,7 @@ export function createReminderDelivery(deps: DeliveryDeps) {
     }
   }
 
-  async function deliverOne(d: DeliveryRow, now: Date): Promise<Outcome> {
+  async function deliverOne(d: DeliveryRow, now: Date, subscriptions?: SubscriptionRow[]): Promise<Outcome> {
     let habit: Awaited<ReturnType<DeliveryDeps['habits']['getHabit']>>;
     try {
       habit = await deps.habits.getHabit(d.userId, d.habitId);
@@ -126,7 +128,11 @@ export function createReminderDelivery(deps: DeliveryDeps) {
         tag: `habit-${d.habitId}-${d.day}`,
         data: { habitId: d.habitId, day: d.day, time, oneTapToken, url: `${deps.appUrl}/habits/${d.habitId}` },
       });
-      if (!(await pushToAll(d.userId, payload))) return 'retry';
+      if (!(await pushToAll(d.userId, payload, subscriptions))) return 'retry';
+      if (!d.emailChannel) {
+        await repo.finishPushed(d, now);
+        return 'sent';
+      }
       await repo.markPushDone(d);
     }
     if (d.emailChannel && deps.mailOutbox) {
@@ -154,9 +160,9 @@ export function createReminderDelivery(deps: DeliveryDeps) {
   }
 
   /** True when the push went out to at least one browser, or there is nothing to push to. */
-  async function pushToAll(userId: string, payload: string): Promise<boolean> {
+  async function pushToAll(userId: string, payload: string, prefetched?: SubscriptionRow[]): Promise<boolean> {
     const push = deps.push as PushSender;
-    const subscriptions = await repo.subscriptionsOf(userId);
+    const subscriptions = prefetched ?? (await repo.subscriptionsOf(userId));
     let sent = 0;
     let failed = 0;
     for (const sub of subscriptions) {
@@ -171,9 +177,9 @@ export function createReminderDelivery(deps: DeliveryDeps) {
     return sent > 0 || failed === 0;
   }
 
-  async function deliverSafely(d: DeliveryRow, now: Date): Promise<Outcome> {
+  async function deliverSafely(d: DeliveryRow, now: Date, subscriptions?: SubscriptionRow[]): Promise<Outcome> {
     try {
-      const outcome = await deliverOne(d, now);
+      const outcome = await deliverOne(d, now, subscriptions);
       if (outcome === 'retry' && d.attempts >= MAX_ATTEMPTS) {
         await repo.finishDelivery(d, 'failed', 'push_failed', now);
         return 'skipped';
@@ -186,15 +192,35 @@ export function createReminderDelivery(deps: DeliveryDeps) {
     }
   }
 
+  /** The push subscriptions of the chunk's users that still need a push, by user (one query). */
+  async function subscriptionsByUser(chunk: DeliveryRow[]): Promise<Map<string, SubscriptionRow[]>> {
+    const byUser = new Map<string, SubscriptionRow[]>();
+    if (!deps.push) return byUser;
+    const users = [...new Set(chunk.filter((d) => d.pushChannel && !d.pushDone).map((d) => d.userId))];
+    try {
+      const rows = await repo.subscriptionsOfUsers(users);
+      for (const user of users) byUser.set(user, []);
+      for (const sub of rows) byUser.get(sub.userId)?.push(sub);
+    } catch (err) {
+      // Each delivery then reads its own (and fails, to be retried, on its own).
+      log.warn({ err }, 'reading push subscriptions for a chunk of deliveries failed');
+    }
+    return byUser;
+  }
+
   async function deliverAll(deliveries: DeliveryRow[], now: Date, result: TickResult): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < deliveries.length) {
-        const d = deliveries[next++] as DeliveryRow;
-        result[await deliverSafely(d, now)]++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, deliveries.length) }, worker));
+    for (let start = 0; start < deliveries.length; start += SUBSCRIPTION_CHUNK) {
+      const chunk = deliveries.slice(start, start + SUBSCRIPTION_CHUNK);
+      const subscriptions = await subscriptionsByUser(chunk);
+      let next = 0;
+      const worker = async () => {
+        while (next < chunk.length) {
+          const d = chunk[next++] as DeliveryRow;
+          result[await deliverSafely(d, now, subscriptions.get(d.userId))]++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chunk.length) }, worker));
+    }
   }
 
   return {

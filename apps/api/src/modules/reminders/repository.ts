@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
 import { habitReminders, oneTapUses, pushSubscriptions, reminderDeliveries } from './schema.js';
 
@@ -150,6 +150,14 @@ export function createRemindersRepository(db: Database) {
         .where(and(keyOf(key), eq(reminderDeliveries.state, 'pending')));
     },
 
+    /** A push-only delivery whose push went out: marked pushed and sent in one statement. */
+    async finishPushed(key: DeliveryKey, now: Date): Promise<void> {
+      await db
+        .update(reminderDeliveries)
+        .set({ pushDone: true, state: 'sent', outcome: null, finishedAt: now })
+        .where(and(keyOf(key), eq(reminderDeliveries.state, 'pending')));
+    },
+
     async deliveriesOfUser(userId: string): Promise<DeliveryRow[]> {
       return db.select().from(reminderDeliveries).where(eq(reminderDeliveries.userId, userId));
     },
@@ -203,6 +211,16 @@ export function createRemindersRepository(db: Database) {
         .select()
         .from(pushSubscriptions)
         .where(eq(pushSubscriptions.userId, userId))
+        .orderBy(asc(pushSubscriptions.createdAt));
+    },
+
+    /** The subscriptions of many users at once (a burst of deliveries reads them in one query). */
+    async subscriptionsOfUsers(userIds: string[]): Promise<SubscriptionRow[]> {
+      if (userIds.length === 0) return [];
+      return db
+        .select()
+        .from(pushSubscriptions)
+        .where(inArray(pushSubscriptions.userId, userIds))
         .orderBy(asc(pushSubscriptions.createdAt));
     },
 
