@@ -8,6 +8,7 @@ import { type DatabaseHandle, openPglite, openPostgres } from '../../src/platfor
 import { migratePgliteDatabase } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { CapturingMailer } from './capturing-mailer.js';
+import { throwawayDatabase } from './throwaway-postgres.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string; requestId?: string };
 
@@ -80,6 +81,37 @@ export function testDatabase(): Promise<DatabaseHandle> {
   return shared;
 }
 
+let jobsDb: Promise<DatabaseHandle> | undefined;
+
+/**
+ * This file's own database for apps whose job workers run (WORKERS=on). Job workers take any due
+ * job of their queues from the database they run on, so an app of another file on the shared
+ * database (another worker's, on a PostgreSQL run) could send this file's mail through its own
+ * mailer. Embedded: a migrated in-memory database; PostgreSQL: a throwaway database, dropped at the
+ * end of the file.
+ */
+export function jobsDatabase(): Promise<DatabaseHandle> {
+  jobsDb ??= (async () => {
+    if (databaseKind === 'pglite') {
+      const handle = await openMigratedPglite();
+      onFileEnd(async () => {
+        jobsDb = undefined;
+        await handle.close();
+      });
+      return handle;
+    }
+    const throwaway = await throwawayDatabase();
+    const handle = openPostgres({ url: throwaway.url, poolMax: 4 });
+    onFileEnd(async () => {
+      jobsDb = undefined;
+      await handle.close();
+      await throwaway.drop();
+    });
+    return handle;
+  })();
+  return jobsDb;
+}
+
 /** A database of its own, for tests that close or break it. */
 export async function openTestDatabase(options: { onQuery?: (query: string) => void } = {}): Promise<DatabaseHandle> {
   const url = inject('databaseUrl');
@@ -149,7 +181,7 @@ export async function setup(options: SetupOptions = {}): Promise<TestContext> {
   const config = loadConfig({ ...TEST_ENV, ...options.env });
   const logs = new LogCapture();
   const logger = createLogger(config, logs.stream);
-  const database = options.database ?? (await testDatabase());
+  const database = options.database ?? (config.WORKERS ? await jobsDatabase() : await testDatabase());
   // One per file, like the database: mail is sent by whichever app's worker takes the job.
   sharedMailer ??= new CapturingMailer();
   const mailer = sharedMailer;

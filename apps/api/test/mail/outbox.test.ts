@@ -5,11 +5,11 @@ import { loadConfig } from '../../src/config.js';
 import { createJobs } from '../../src/platform/jobs/index.js';
 import { mailOutbox } from '../../src/platform/mail/schema.js';
 import { startFakeSmtp } from '../helpers/fake-smtp.js';
-import { databaseKind, TEST_ENV, testDatabase } from '../helpers/setup.js';
+import { databaseKind, jobsDatabase, TEST_ENV } from '../helpers/setup.js';
 import { randomIp, uniqueEmail } from '../helpers/users.js';
 import { eventually, testLogger } from '../jobs/helpers.js';
 
-// Each test closes its app, so no other app's workers take its jobs (the database is shared).
+// Apps with workers run on this file's own database (jobsDatabase), so no other file's workers take its jobs.
 const apps: App[] = [];
 const closeApps = () => Promise.allSettled(apps.splice(0).map((app) => app.close()));
 afterAll(closeApps);
@@ -26,7 +26,7 @@ async function appWithSmtp(smtpUrl: string, env: Record<string, string> = {}) {
     ...env,
   });
   const { logger, logs } = testLogger();
-  const database = await testDatabase();
+  const database = await jobsDatabase();
   const app = await buildApp({ config, database, logger, docs: false });
   apps.push(app);
   await app.ready();
