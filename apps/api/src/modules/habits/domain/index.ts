@@ -15,6 +15,7 @@ export {
   localTodayDayNumber,
   toDayNumber,
   weekday,
+  weekdayOfDayNumber,
 } from './calendar-day.js';
 export type { CheckInInput, CheckInValues, RuleViolation } from './check-in-rules.js';
 export {

@@ -11,7 +11,7 @@
  * first valid minute after the gap; times that exist twice (clocks fall back) fire at the first
  * of the two instants only, because each local day has exactly one fire instant per reminder.
  */
-import { type CalendarDay, fromDayNumber, localTodayDayNumber } from '../../habits/domain/index.js';
+import { type CalendarDay, fromDayNumber, localTodayDayNumber, weekdayOfDayNumber } from '../../habits/domain/index.js';
 
 export interface ReminderSchedule {
   /** Minutes after local midnight, 0..1439. */
@@ -48,10 +48,9 @@ export function formatTimeOfDay(minuteOfDay: number): string {
   return `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
 }
 
-/** ISO weekday (1 = Monday .. 7 = Sunday) of a day number. */
-export function isoWeekdayOfDayNumber(dayNumber: number): number {
-  // Day 0, 1970-01-01, was a Thursday (ISO 4).
-  return ((((dayNumber + 3) % 7) + 7) % 7) + 1;
+/** ISO weekday (1 = Monday .. 7 = Sunday) of a day number; the calendar counts Sunday as 0. */
+function isoWeekdayOfDayNumber(dayNumber: number): number {
+  return weekdayOfDayNumber(dayNumber) || 7;
 }
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
