@@ -73,9 +73,11 @@ export function createPaymentsRepository(db: Database) {
 
     /** Stores the user's Stripe customer unless one is stored already; returns the one that is. */
     async ensureCustomer(userId: string, customerId: string, tx: Db = db): Promise<string> {
-      await tx.insert(subscriptions).values({ userId, stripeCustomerId: customerId }).onConflictDoNothing({
-        target: subscriptions.userId,
-      });
+      // No conflict target: two checkouts racing for a new user hold the same customer id (Stripe's
+      // create is idempotent per user), and PostgreSQL only forgives conflicts on the target's
+      // index; the loser can meet the row on the customer id's unique index instead, which must
+      // also do nothing rather than fail the request with a 500.
+      await tx.insert(subscriptions).values({ userId, stripeCustomerId: customerId }).onConflictDoNothing();
       const [row] = await tx
         .select({ customerId: subscriptions.stripeCustomerId })
         .from(subscriptions)
