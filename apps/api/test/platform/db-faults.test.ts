@@ -257,7 +257,11 @@ describe('database faults (PostgreSQL through a fault proxy)', () => {
           await new Promise((r) => setTimeout(r, 5));
         }
         proxy.set('pass');
-        expect(databaseFailure(await inFlight)).toMatchObject({ reason: 'timeout' });
+        // A statement on the wedged connection times out; when the pool was opening its second
+        // connection as the bytes went (a busy machine), the handshake is what hangs, and the
+        // failure is "unavailable". Either is retryable; what matters is that the pool heals.
+        const failure = databaseFailure(await inFlight);
+        expect(['timeout', 'unavailable']).toContain(failure?.reason);
         const after = await Promise.allSettled([tlsPool.ping(), tlsPool.ping(), tlsPool.ping(), tlsPool.ping()]);
         expect(after.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       } finally {
